@@ -1,0 +1,2 @@
+from . import workflow_job
+from . import workflow_hook

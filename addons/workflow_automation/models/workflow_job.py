@@ -1,0 +1,106 @@
+import logging
+import os
+import time
+
+from psycopg2 import sql
+
+from odoo import _, api, models
+from odoo.exceptions import AccessError, UserError
+
+from ..tools.jobs import JOB_ATTR
+
+_logger = logging.getLogger(__name__)
+
+CELERY_TASK = "workflow_celery.run_job"
+
+
+class WorkflowJob(models.AbstractModel):
+    """The job runner shared by ir.cron and the Celery workers.
+
+    Every periodic job of the suite is a model method marked with
+    ``@job()`` (see ``tools/jobs.py``).  ``run_job`` is the only entry point
+    used by the cron lines and by ``workflow_celery``: it refuses anything
+    that is not a registered job.
+    """
+
+    _name = "workflow.job"
+    _description = "Workflow Job Runner"
+
+    @api.model
+    def _registered_jobs(self):
+        """Return ``[(model, method, batch_size), ...]`` for every job."""
+        jobs = []
+        for model_name in sorted(self.env.registry.models):
+            cls = type(self.env[model_name])
+            for attr in dir(cls):
+                if not attr.startswith("_job_"):
+                    continue
+                meta = getattr(getattr(cls, attr, None), JOB_ATTR, None)
+                if meta:
+                    jobs.append((model_name, attr, meta["batch_size"]))
+        return jobs
+
+    @api.model
+    def run_job(self, model, method, limit=None):
+        """Run one batch of a registered job and return how many items it handled."""
+        if not self.env.is_superuser() and not self.env.user.has_group(
+            "workflow_automation.group_workflow_manager"
+        ):
+            raise AccessError(_("Only workflow managers may run workflow jobs."))
+        if model not in self.env.registry:
+            raise UserError(_("Unknown model %(model)s for a workflow job.", model=model))
+        func = getattr(type(self.env[model]), method, None)
+        meta = getattr(func, JOB_ATTR, None) if func else None
+        if not meta:
+            raise UserError(
+                _("%(model)s.%(method)s is not a registered workflow job.", model=model, method=method)
+            )
+        limit = int(limit or meta["batch_size"])
+        start = time.monotonic()
+        done = getattr(self.env[model].sudo(), method)(limit=limit)
+        _logger.debug("job %s.%s handled %s in %.3fs", model, method, done, time.monotonic() - start)
+        return done or 0
+
+    @api.model
+    def _lock_batch(self, table, where, params=(), limit=500, order="id"):
+        """Lock up to ``limit`` rows of ``table`` matching ``where`` and return their ids.
+
+        Rows locked by a concurrent run are skipped, so two runs of one job
+        never process the same row.  ``table``/``order`` are identifiers chosen
+        by code, never by users; ``where`` uses ``%s`` placeholders for
+        ``params``.
+        """
+        query = sql.SQL("SELECT id FROM {} WHERE {} ORDER BY {} LIMIT %s FOR UPDATE SKIP LOCKED").format(
+            sql.Identifier(table), sql.SQL(where), sql.SQL(order)
+        )
+        self.env.cr.execute(query, (*params, limit))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------
+    # Scale-out: hand a job to the Celery workers once this transaction
+    # has committed.  Without a broker the cron line picks the work up.
+    # ------------------------------------------------------------------
+    @api.model
+    def _broker_url(self):
+        return os.environ.get("REDIS_URL") or self.env["ir.config_parameter"].sudo().get_param(
+            "workflow_automation.broker_url"
+        )
+
+    @api.model
+    def _enqueue_after_commit(self, model, method, limit=None):
+        """Ask a Celery worker to run ``model.method`` right after commit (best effort)."""
+        url = self._broker_url()
+        if not url:
+            return False
+        dbname = self.env.cr.dbname
+
+        def send():
+            try:
+                from celery import Celery  # pylint: disable=import-outside-toplevel
+
+                Celery(broker=url).send_task(CELERY_TASK, args=[dbname, model, method, limit])
+            except Exception:  # the cron sweeper covers a lost message
+                _logger.warning("could not enqueue %s.%s on %s", model, method, url, exc_info=True)
+
+        self.env.cr.postcommit.add(send)
+        return True

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test of the suite on a real Odoo 17 and PostgreSQL:
+#   1. pre-commit (ruff, pylint-odoo)                       [skip with SKIP_LINT=1]
+#   2. install of all addons on a fresh database without demo data (must succeed)
+#   3. install of all addons with demo data + their Odoo tests (--test-enable)
+#   4. the integration suites of tests/integration (XML-RPC, Celery workers) on that database
+# Usage: scripts/test.sh [addon,addon...]    (default: every addon under addons/)
+set -euo pipefail
+# shellcheck source=scripts/odoo-env.sh
+source "$(dirname "$0")/odoo-env.sh"
+check_odoo
+cd "$REPO_ROOT"
+ADDONS="${1:-$(addon_list)}"
+TAGS=$(echo "$ADDONS" | sed 's/\(^\|,\)/\1\//g')
+DB="${TEST_DB:-wfa_test_$$}"
+LOGDIR="${TEST_LOGDIR:-$REPO_ROOT/.test-logs}"
+mkdir -p "$LOGDIR"
+export PATH="$(dirname "$ODOO_PYTHON"):$PATH"
+status=0
+
+if [ -z "${SKIP_LINT:-}" ]; then
+  echo "== pre-commit"
+  "$ODOO_PYTHON" -m pre_commit run --all-files --show-diff-on-failure || { echo "pre-commit failed"; exit 1; }
+fi
+
+cleanup() { [ -n "${KEEP_DB:-}" ] || { dropdb --if-exists "$DB" 2>/dev/null; dropdb --if-exists "${DB}_nodemo" 2>/dev/null; } || true; }
+trap cleanup EXIT
+dropdb --if-exists "$DB" 2>/dev/null || true
+dropdb --if-exists "${DB}_nodemo" 2>/dev/null || true
+
+echo "== install without demo data: $ADDONS"
+if ! odoo_bin -d "${DB}_nodemo" -i "$ADDONS" --without-demo=all --stop-after-init \
+      --log-level=warn --http-port=0 >"$LOGDIR/install_nodemo.log" 2>&1 \
+   || grep -E " (ERROR|CRITICAL) " "$LOGDIR/install_nodemo.log"; then
+  tail -50 "$LOGDIR/install_nodemo.log"; echo "install without demo data failed"; exit 1
+fi
+dropdb --if-exists "${DB}_nodemo" 2>/dev/null || true
+
+echo "== Odoo tests: $TAGS (log: $LOGDIR/odoo_tests.log)"
+set +e
+odoo_bin -d "$DB" -i "$ADDONS" --test-enable --test-tags "$TAGS" --stop-after-init \
+  --log-level=test --http-port="${TEST_HTTP_PORT:-18069}" >"$LOGDIR/odoo_tests.log" 2>&1
+rc=$?
+set -e
+grep -E " (ERROR|CRITICAL) |^FAIL|^ERROR" "$LOGDIR/odoo_tests.log" | head -100 || true
+summary=$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOGDIR/odoo_tests.log" | tail -1 || true)
+echo "$summary"
+if [ -z "$summary" ]; then echo "no Odoo test ran"; status=1; fi
+failed=$(echo "$summary" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
+read -r nf ne nt <<<"${failed:-0 0 0}"
+errors=$(grep -cE " (ERROR|CRITICAL) " "$LOGDIR/odoo_tests.log" || true)
+if [ "$rc" -ne 0 ] || [ "${nf:-1}" -ne 0 ] || [ "${ne:-1}" -ne 0 ] || [ "${nt:-0}" -eq 0 ] || [ "$errors" -ne 0 ]; then
+  echo "Odoo tests failed (exit $rc, $errors error lines)"; status=1
+fi
+echo "odoo: $(( ${nt:-0} - ${nf:-0} - ${ne:-0} )) passed, $(( ${nf:-0} + ${ne:-0} )) failed"
+
+if [ -z "${SKIP_INTEGRATION:-}" ] && [ -d tests/integration ]; then
+  echo "== integration tests (tests/integration) on $DB"
+  set +e
+  WFA_DB="$DB" "$ODOO_PYTHON" -m pytest -q tests/integration -p no:cacheprovider
+  prc=$?
+  set -e
+  [ "$prc" -eq 0 ] || status=1
+fi
+exit $status

@@ -1,0 +1,1 @@
+"""Celery scale-out for the workflow suite: ``celery -A workflow_celery worker``."""
