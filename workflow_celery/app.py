@@ -6,6 +6,7 @@ Configuration (environment):
 * ``ODOO_RC``        Odoo configuration file (default: ``odoo.conf`` of the repository)
 * ``WORKFLOW_DB``    database whose jobs this worker runs (default: ``db_name`` of ``ODOO_RC``)
 * ``WORKFLOW_JOB_INTERVAL``  seconds between two rounds of the beat (default 30)
+* ``ODOO_ADDONS_PATH`` / ``WORKFLOW_ODOO_ARGS``  extra Odoo command-line options (addons path, db_host...)
 
 Each task opens the Odoo registry of the database and calls
 ``workflow.job.run_job`` in its own transaction, exactly as ``ir.cron`` does.
@@ -15,6 +16,7 @@ Jobs lock their rows with ``FOR UPDATE SKIP LOCKED``, so any number of workers
 
 import logging
 import os
+import shlex
 import sys
 
 from celery import Celery
@@ -59,6 +61,7 @@ def _setup_odoo():
     addons = os.environ.get("ODOO_ADDONS_PATH")
     if addons:
         args += ["--addons-path", addons]
+    args += shlex.split(os.environ.get("WORKFLOW_ODOO_ARGS", ""))
     odoo.tools.config.parse_config(args)
     _ODOO_READY = True
 

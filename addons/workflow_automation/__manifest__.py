@@ -10,7 +10,22 @@
     "external_dependencies": {"python": []},
     "data": [
         "security/workflow_security.xml",
+        "security/ir.model.access.csv",
+        "security/workflow_rules.xml",
+        "data/ir_cron.xml",
+        "views/workflow_definition_views.xml",
+        "views/workflow_instance_views.xml",
+        "views/workflow_history_views.xml",
+        "wizards/workflow_transition_wizard_views.xml",
+        "wizards/workflow_import_wizard_views.xml",
+        "views/menus.xml",
     ],
+    "demo": ["demo/workflow_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "workflow_automation/static/src/**/*",
+        ],
+    },
     "installable": True,
     "application": True,
 }

@@ -70,6 +70,7 @@ class WorkflowJob(models.AbstractModel):
         by code, never by users; ``where`` uses ``%s`` placeholders for
         ``params``.
         """
+        self.env.flush_all()
         query = sql.SQL("SELECT id FROM {} WHERE {} ORDER BY {} LIMIT %s FOR UPDATE SKIP LOCKED").format(
             sql.Identifier(table), sql.SQL(where), sql.SQL(order)
         )

@@ -67,7 +67,7 @@ def parse_domain(text, where="domain"):
         return []
     try:
         domain = const_eval(str(text))
-    except (ValueError, SyntaxError) as exc:
+    except (ValueError, SyntaxError, NameError, TypeError) as exc:
         raise ValidationError(_("%(where)s is not a valid domain: %(err)s", where=where, err=exc)) from exc
     if not isinstance(domain, (list, tuple)):
         raise ValidationError(_("%(where)s must be a list such as [('state', '=', 'sale')].", where=where))

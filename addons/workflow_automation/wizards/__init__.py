@@ -1,0 +1,2 @@
+from . import workflow_transition_wizard
+from . import workflow_import_wizard

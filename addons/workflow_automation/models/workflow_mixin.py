@@ -1,0 +1,215 @@
+from lxml import etree
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class WorkflowMixin(models.AbstractModel):
+    """Inherit this to give a business model its workflow.
+
+    The model gains the running instance, a state badge and the transition
+    buttons in its form (injected into the form view), and every change of
+    state is posted in its chatter.  ``_workflow_code`` optionally names the
+    definition started by ``action_workflow_start``; otherwise the definition
+    flagged *default* for the model is used.
+    """
+
+    _name = "workflow.mixin"
+    _description = "Workflow Mixin"
+    _workflow_code = None
+
+    workflow_instance_id = fields.Many2one("workflow.instance", compute="_compute_workflow")
+    workflow_state_id = fields.Many2one(
+        "workflow.state",
+        compute="_compute_workflow",
+        search="_search_workflow_state",
+    )
+    workflow_state_name = fields.Char(compute="_compute_workflow", string="Workflow Stage")
+    workflow_status = fields.Selection(
+        [
+            ("none", "No workflow"),
+            ("active", "Running"),
+            ("completed", "Completed"),
+            ("cancelled", "Cancelled"),
+            ("error", "Error"),
+            ("timeout", "Timed Out"),
+        ],
+        compute="_compute_workflow",
+        search="_search_workflow_status",
+    )
+    workflow_transitions = fields.Json(compute="_compute_workflow")
+    workflow_instance_count = fields.Integer(compute="_compute_workflow")
+
+    @api.depends_context("uid")
+    def _compute_workflow(self):
+        instances = (
+            self.env["workflow.instance"]
+            .sudo()
+            .search([("model_name", "=", self._name), ("record_id", "in", self.ids)], order="id desc")
+        )
+        latest, count = {}, {}
+        rank = {"active": 0, "error": 1, "timeout": 2}
+        for inst in instances:
+            count[inst.record_id] = count.get(inst.record_id, 0) + 1
+            best = latest.get(inst.record_id)
+            if best is None or rank.get(inst.status, 9) < rank.get(best.status, 9):
+                latest[inst.record_id] = inst
+        for rec in self:
+            inst = latest.get(rec.id)
+            rec.workflow_instance_id = inst.id if inst else False
+            rec.workflow_state_id = inst.current_state_id.id if inst else False
+            rec.workflow_state_name = inst.current_state_id.name if inst else False
+            rec.workflow_status = inst.status if inst else "none"
+            rec.workflow_transitions = inst.with_env(self.env).available_transitions if inst else []
+            rec.workflow_instance_count = count.get(rec.id, 0)
+
+    def _search_workflow_state(self, operator, value):
+        if isinstance(value, str):
+            state_domain = [("name", operator, value)]
+        else:
+            state_domain = [("id", operator, value)]
+        states = self.env["workflow.state"].sudo()._search(state_domain)
+        query = (
+            self.env["workflow.instance"]
+            .sudo()
+            ._search(
+                [
+                    ("model_name", "=", self._name),
+                    ("status", "=", "active"),
+                    ("current_state_id", "in", states),
+                ]
+            )
+        )
+        return [("id", "in", query.subselect("record_id"))]
+
+    def _search_workflow_status(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(_("Unsupported search on the workflow status."))
+        values = [value] if isinstance(value, str) else list(value)
+        positive = operator in ("=", "in")
+        query = (
+            self.env["workflow.instance"]
+            .sudo()
+            ._search([("model_name", "=", self._name), ("status", "in", [v for v in values if v != "none"])])
+        )
+        if "none" in values:
+            any_query = self.env["workflow.instance"].sudo()._search([("model_name", "=", self._name)])
+            domain = [
+                "|",
+                ("id", "in", query.subselect("record_id")),
+                ("id", "not in", any_query.subselect("record_id")),
+            ]
+        else:
+            domain = [("id", "in", query.subselect("record_id"))]
+        return domain if positive else ["!"] + domain
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+    def _workflow_definition(self, code=None):
+        code = code or self._workflow_code
+        domain = [("model_name", "=", self._name), ("current_version_id", "=", False)]
+        domain += [("code", "=", code)] if code else [("is_default", "=", True)]
+        definition = self.env["workflow.definition"].sudo().search(domain, limit=1)
+        if not definition:
+            raise UserError(
+                _(
+                    "No active workflow %(code)s for %(model)s.",
+                    code=code or _("(default)"),
+                    model=self._description,
+                )
+            )
+        return definition
+
+    def action_workflow_start(self, code=None):
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        definition = self._workflow_definition(code)
+        ids = self.env["workflow.instance"]._start(definition, self).ids
+        self.invalidate_recordset(self._workflow_fields())
+        return ids
+
+    @api.model
+    def _workflow_fields(self):
+        return [name for name, field in self._fields.items() if field.compute == "_compute_workflow"]
+
+    def action_workflow_fire(self, transition_id, comment=None):
+        """Fire a transition from the record's form; asks for a comment first when one is needed."""
+        self.ensure_one()
+        instance = self.workflow_instance_id
+        if not instance:
+            raise UserError(_("%s has no running workflow.", self.display_name))
+        transition = self.env["workflow.transition"].sudo().browse(int(transition_id)).exists()
+        needs_comment = transition and (transition.require_comment or instance.workflow_id.require_comment)
+        if needs_comment and not comment:
+            return instance.action_open_fire_wizard(transition.id)
+        instance.with_env(self.env).fire(int(transition_id), comment=comment)
+        self.invalidate_recordset(self._workflow_fields())
+        return True
+
+    def action_view_workflow_instances(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("workflow_automation.action_workflow_instance")
+        action["domain"] = [("model_name", "=", self._name), ("record_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # form view: state badge, transition buttons, smart button
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form" and not options.get("workflow_no_inject"):
+            arch = self._workflow_inject(arch)
+        return arch, view
+
+    @api.model
+    def _workflow_inject(self, arch):
+        header = arch.find(".//header")
+        if header is None:
+            sheet = arch.find(".//sheet")
+            header = etree.Element("header")
+            if sheet is not None:
+                sheet.addprevious(header)
+            else:
+                arch.insert(0, header)
+        for name in ("workflow_instance_id", "workflow_status", "workflow_instance_count"):
+            header.append(etree.Element("field", name=name, invisible="1"))
+        header.append(
+            etree.Element(
+                "field",
+                name="workflow_transitions",
+                widget="workflow_buttons",
+                invisible="workflow_status != 'active'",
+                nolabel="1",
+            )
+        )
+        header.append(
+            etree.Element(
+                "field",
+                {
+                    "name": "workflow_state_name",
+                    "widget": "badge",
+                    "invisible": "workflow_status == 'none'",
+                    "decoration-info": "workflow_status == 'active'",
+                    "decoration-success": "workflow_status == 'completed'",
+                    "decoration-danger": "workflow_status in ('error', 'timeout')",
+                },
+            )
+        )
+        button_box = arch.find(".//div[@name='button_box']")
+        if button_box is not None:
+            button = etree.SubElement(
+                button_box,
+                "button",
+                name="action_view_workflow_instances",
+                type="object",
+                icon="fa-sitemap",
+                invisible="workflow_instance_count == 0",
+            )
+            button.set("class", "oe_stat_button")
+            etree.SubElement(
+                button, "field", name="workflow_instance_count", widget="statinfo", string=_("Workflows")
+            )
+        return arch

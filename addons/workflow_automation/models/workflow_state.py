@@ -1,0 +1,132 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class WorkflowState(models.Model):
+    _name = "workflow.state"
+    _description = "Workflow State"
+    _order = "workflow_id, sequence, id"
+
+    workflow_id = fields.Many2one("workflow.definition", required=True, ondelete="cascade", index=True)
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(required=True)
+    state_type = fields.Selection(
+        [
+            ("start", "Start"),
+            ("normal", "Normal"),
+            ("approval", "Approval"),
+            ("end", "End"),
+            ("error", "Error"),
+        ],
+        string="Type",
+        required=True,
+        default="normal",
+    )
+    sequence = fields.Integer(default=10)
+    is_initial = fields.Boolean(string="Initial")
+    is_final = fields.Boolean(string="Final")
+    color = fields.Integer()
+    model_name = fields.Char(related="workflow_id.model_name")
+    # approval configuration (used by approval states)
+    approval_type = fields.Selection(
+        [
+            ("any", "Any approver"),
+            ("all", "All approvers"),
+            ("sequential", "Sequential"),
+            ("majority", "Majority"),
+        ],
+        default="any",
+    )
+    approver_user_ids = fields.Many2many("res.users", string="Approvers")
+    approver_group_ids = fields.Many2many("res.groups", string="Approver Groups")
+    min_approvers = fields.Integer(default=1)
+    # actions
+    on_enter_action_ids = fields.Many2many(
+        "ir.actions.server",
+        "workflow_state_enter_action_rel",
+        "state_id",
+        "action_id",
+        string="On Enter",
+        domain="[('model_name', '=', model_name)]",
+    )
+    on_exit_action_ids = fields.Many2many(
+        "ir.actions.server",
+        "workflow_state_exit_action_rel",
+        "state_id",
+        "action_id",
+        string="On Exit",
+        domain="[('model_name', '=', model_name)]",
+    )
+    # timeout
+    timeout_hours = fields.Float(help="Time an instance may stay in this state (0 = no limit).")
+    timeout_action = fields.Selection(
+        [
+            ("transition", "Fire the timeout transition"),
+            ("escalate", "Escalate"),
+            ("auto_approve", "Auto approve"),
+            ("auto_reject", "Auto reject"),
+            ("notify", "Notify only"),
+        ],
+        default="transition",
+        help="What happens when the deadline passes; without a matching transition the starter is notified.",
+    )
+    outgoing_transition_ids = fields.One2many("workflow.transition", "from_state_id", string="Outgoing")
+    incoming_transition_ids = fields.One2many("workflow.transition", "to_state_id", string="Incoming")
+
+    _sql_constraints = [
+        (
+            "workflow_code_unique",
+            "UNIQUE(workflow_id, code)",
+            "State codes must be unique within a workflow.",
+        ),
+        ("timeout_positive", "CHECK(timeout_hours >= 0)", "A state timeout cannot be negative."),
+        ("min_approvers_positive", "CHECK(min_approvers >= 1)", "At least one approver is needed."),
+    ]
+
+    @api.constrains("is_initial", "is_final", "state_type")
+    def _check_flags(self):
+        for state in self:
+            if state.is_initial and state.is_final and state.workflow_id.active:
+                raise ValidationError(_("State %s cannot be both initial and final.", state.name))
+
+    @api.onchange("state_type")
+    def _onchange_state_type(self):
+        if self.state_type == "start":
+            self.is_initial = True
+        elif self.state_type == "end":
+            self.is_final = True
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("workflow_structure_defer"):
+            self.env["workflow.definition"].browse(
+                {vals["workflow_id"] for vals in vals_list if vals.get("workflow_id")}
+            )._before_structure_change({"state_ids"})
+        states = super().create(vals_list)
+        states.workflow_id._structure_changed()
+        return states
+
+    def write(self, vals):
+        if not self.env.context.get("workflow_structure_defer"):
+            self.workflow_id._before_structure_change(set(vals))
+        res = super().write(vals)
+        self.workflow_id._structure_changed()
+        return res
+
+    def unlink(self):
+        workflows = self.workflow_id
+        if not self.env.context.get("workflow_structure_defer"):
+            workflows._before_structure_change({"state_ids"})
+        running = self.env["workflow.instance"].search_count(
+            [("current_state_id", "in", self.ids), ("status", "=", "active")]
+        )
+        if running:
+            raise ValidationError(_("A state that running instances are in cannot be deleted."))
+        res = super().unlink()
+        workflows.exists()._structure_changed()
+        return res
+
+    def get_approvers(self, record=None):
+        """Users who may decide in this approval state (explicit users and members of the groups)."""
+        self.ensure_one()
+        return (self.approver_user_ids | self.approver_group_ids.users).filtered("active")

@@ -1,0 +1,131 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.conditions import parse_domain
+
+
+class WorkflowTransition(models.Model):
+    _name = "workflow.transition"
+    _description = "Workflow Transition"
+    _order = "workflow_id, sequence, id"
+
+    workflow_id = fields.Many2one("workflow.definition", required=True, ondelete="cascade", index=True)
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    from_state_id = fields.Many2one(
+        "workflow.state",
+        string="From",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain="[('workflow_id', '=', workflow_id)]",
+    )
+    to_state_id = fields.Many2one(
+        "workflow.state",
+        string="To",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain="[('workflow_id', '=', workflow_id)]",
+    )
+    trigger_type = fields.Selection(
+        [
+            ("user_action", "User action"),
+            ("condition", "Condition (automatic)"),
+            ("timeout", "Timeout"),
+            ("approval", "Approval"),
+            ("rejection", "Rejection"),
+        ],
+        string="Trigger",
+        required=True,
+        default="user_action",
+    )
+    model_name = fields.Char(related="workflow_id.model_name")
+    condition_domain = fields.Char(
+        string="Condition",
+        default="[]",
+        help="The target record must match this domain for the transition to be possible.",
+    )
+    action_ids = fields.Many2many(
+        "ir.actions.server",
+        "workflow_transition_action_rel",
+        "transition_id",
+        "action_id",
+        string="Actions",
+        domain="[('model_name', '=', model_name)]",
+    )
+    button_label = fields.Char(translate=True)
+    button_class = fields.Selection(
+        [("btn-primary", "Primary"), ("btn-secondary", "Secondary"), ("btn-danger", "Danger")],
+        default="btn-primary",
+    )
+    require_comment = fields.Boolean()
+    is_visible = fields.Boolean(string="Show as Button", default=True)
+    group_ids = fields.Many2many(
+        "res.groups",
+        string="Allowed Groups",
+        help="Only members of these groups may fire the transition (empty: every workflow user).",
+    )
+
+    @api.constrains("condition_domain")
+    def _check_condition_domain(self):
+        for tr in self:
+            tr._get_domain()
+
+    @api.constrains("from_state_id", "to_state_id", "workflow_id")
+    def _check_same_workflow(self):
+        for tr in self:
+            if self.env.context.get("workflow_structure_defer"):
+                continue
+            if tr.from_state_id.workflow_id != tr.workflow_id or tr.to_state_id.workflow_id != tr.workflow_id:
+                raise ValidationError(_("Transition %s links states of another workflow.", tr.name))
+
+    def _get_domain(self):
+        self.ensure_one()
+        where = _("The condition of transition %s", self.name)
+        domain = parse_domain(self.condition_domain, where)
+        if domain and self.workflow_id.model_name in self.env:
+            self.workflow_id._check_domain_fields(self.workflow_id.model_name, domain, where)
+        return domain
+
+    def _label(self):
+        self.ensure_one()
+        return self.button_label or self.name
+
+    def _user_may_fire(self, user=None):
+        self.ensure_one()
+        user = user or self.env.user
+        if user._is_superuser() or not self.group_ids:
+            return True
+        return bool(self.group_ids & user.groups_id)
+
+    def _check_record(self, record):
+        """True when the record satisfies the transition's condition."""
+        self.ensure_one()
+        domain = self._get_domain()
+        return not domain or bool(record.sudo().filtered_domain(domain))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("workflow_structure_defer"):
+            self.env["workflow.definition"].browse(
+                {vals["workflow_id"] for vals in vals_list if vals.get("workflow_id")}
+            )._before_structure_change({"transition_ids"})
+        transitions = super().create(vals_list)
+        transitions.workflow_id._structure_changed()
+        return transitions
+
+    def write(self, vals):
+        if not self.env.context.get("workflow_structure_defer"):
+            self.workflow_id._before_structure_change(set(vals))
+        res = super().write(vals)
+        self.workflow_id._structure_changed()
+        return res
+
+    def unlink(self):
+        workflows = self.workflow_id
+        if not self.env.context.get("workflow_structure_defer"):
+            workflows._before_structure_change({"transition_ids"})
+        res = super().unlink()
+        workflows.exists()._structure_changed()
+        return res

@@ -1,0 +1,129 @@
+"""The XML-RPC surface, through Odoo's real HTTP server."""
+
+from xmlrpc.client import Fault
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestXmlRpc(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env,
+            login="rpc_manager",
+            password="rpc_manager_pw",
+            groups="base.group_user,base.group_partner_manager,workflow_automation.group_workflow_manager",
+        )
+        cls.clerk = new_test_user(
+            cls.env,
+            login="rpc_clerk",
+            password="rpc_clerk_pw",
+            groups="base.group_user,base.group_partner_manager",
+        )
+        cls.partner = cls.env["res.partner"].create({"name": "Riverside Creamery"})
+
+    def call(self, login, model, method, *args, **kwargs):
+        uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, f"{login}_pw", {})
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, f"{login}_pw", model, method, list(args), kwargs
+        )
+
+    def _import(self):
+        return self.call(
+            "rpc_manager",
+            "workflow.definition",
+            "import_json",
+            {
+                "name": "RPC flow",
+                "code": "RPC_FLOW",
+                "model": "res.partner",
+                "timeout_hours": 0,
+                "workflow_config": {
+                    "states": [
+                        {"code": "new", "name": "New", "is_initial": True},
+                        {"code": "ok", "name": "OK", "is_final": True},
+                    ],
+                    "transitions": [
+                        {
+                            "name": "Accept",
+                            "from": "new",
+                            "to": "ok",
+                            "require_comment": True,
+                            "groups": ["workflow_automation.group_workflow_manager"],
+                        },
+                    ],
+                },
+            },
+        )
+
+    def test_start_list_fire_over_xmlrpc(self):
+        definition_id = self._import()
+        inst_id = self.call(
+            "rpc_clerk",
+            "workflow.instance",
+            "start_workflow",
+            "RPC_FLOW",
+            "res.partner",
+            self.partner.id,
+            {"channel": "edi"},
+        )
+        available = self.call("rpc_manager", "workflow.instance", "get_available_transitions", [inst_id])
+        transitions = available[str(inst_id)]
+        self.assertEqual([t["name"] for t in transitions], ["Accept"])
+        self.assertTrue(transitions[0]["require_comment"])
+        # the clerk may not accept: AccessError reaches the caller, nothing changes
+        with self.assertRaisesRegex(Fault, "not allowed to do Accept"):
+            self.call("rpc_clerk", "workflow.instance", "fire", [inst_id], transitions[0]["id"], comment="ok")
+        with self.assertRaisesRegex(Fault, "Accept needs a comment"):
+            self.call("rpc_manager", "workflow.instance", "fire", [inst_id], transitions[0]["id"])
+        state = self.call(
+            "rpc_manager",
+            "workflow.instance",
+            "fire",
+            [inst_id],
+            transitions[0]["id"],
+            comment="EDI order verified",
+        )
+        self.assertEqual(state, "ok")
+        [inst] = self.call("rpc_clerk", "workflow.instance", "read", [inst_id], ["status", "context_data"])
+        self.assertEqual(inst["status"], "completed")
+        self.assertEqual(inst["context_data"], {"channel": "edi"})
+        exported = self.call("rpc_manager", "workflow.definition", "export_json", [definition_id])
+        self.assertEqual(exported["code"], "RPC_FLOW")
+
+    def test_bad_arguments_get_clear_errors(self):
+        self._import()
+        with self.assertRaisesRegex(Fault, "start_workflow expects"):
+            self.call("rpc_clerk", "workflow.instance", "start_workflow", "RPC_FLOW", "res.partner", "x")
+        with self.assertRaisesRegex(Fault, "fire expects a transition id"):
+            inst_id = self.call(
+                "rpc_clerk", "workflow.instance", "start_workflow", "RPC_FLOW", "res.partner", self.partner.id
+            )
+            self.call("rpc_clerk", "workflow.instance", "fire", [inst_id], "Accept")
+        with self.assertRaisesRegex(Fault, r"Invalid workflow file at \$\.workflow_config\.states"):
+            self.call(
+                "rpc_manager",
+                "workflow.definition",
+                "import_json",
+                {"name": "x", "code": "X", "model": "res.partner", "workflow_config": {"states": "nope"}},
+            )
+        with self.assertRaisesRegex(Fault, "Only workflow managers may import"):
+            self.call("rpc_clerk", "workflow.definition", "import_json", {})
+
+    def test_clerk_cannot_write_instances_directly(self):
+        self._import()
+        inst_id = self.call(
+            "rpc_clerk", "workflow.instance", "start_workflow", "RPC_FLOW", "res.partner", self.partner.id
+        )
+        with self.assertRaisesRegex(Fault, "not allowed to modify"):
+            self.call("rpc_clerk", "workflow.instance", "write", [inst_id], {"status": "completed"})
+
+    def test_export_controller(self):
+        definition_id = self._import()
+        self.authenticate("rpc_manager", "rpc_manager_pw")
+        response = self.url_open(f"/workflow_automation/definition/{definition_id}/export")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["code"], "RPC_FLOW")
+        self.assertIn("workflow_RPC_FLOW_v1.json", response.headers["Content-Disposition"])
