@@ -94,13 +94,22 @@ def _with_env(dbname, func):
     return result
 
 
+class JobRefused(Exception):
+    """A permanent failure (not a job, no rights, bad arguments): never retried."""
+
+
 @app.task(name="workflow_celery.run_job", bind=True, max_retries=5)
 def run_job(self, dbname, model, method, limit=None):
-    """Run one batch of a registered job; retried with backoff on failure."""
+    """Run one batch of a registered job; transient failures are retried with backoff."""
+    _setup_odoo()
+    from odoo.exceptions import UserError  # pylint: disable=import-outside-toplevel
+
     try:
         return _with_env(dbname, lambda env: env["workflow.job"].run_job(model, method, limit))
+    except UserError as exc:  # includes AccessError and ValidationError: retrying cannot help
+        raise JobRefused(str(exc.args[0] if exc.args else exc)) from None
     except Exception as exc:
-        _logger.exception("job %s.%s failed", model, method)
+        _logger.exception("job %s.%s failed, retrying", model, method)
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 60)) from exc
 
 
