@@ -5,41 +5,16 @@ named by WFA_DB.  Servers listen on loopback only and are stopped at the end.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import xmlrpc.client
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-ODOO_PATH = os.environ.get("ODOO_PATH", "/opt/odoo17")
-PYTHON = os.environ.get("ODOO_PYTHON", sys.executable)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from odoo_harness import ODOO_PATH, PYTHON, REPO, OdooServer, Rpc, addons_path, wait_until
 
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def addons_path():
-    paths = [f"{ODOO_PATH}/odoo/addons"]
-    if os.path.isdir(f"{ODOO_PATH}/addons"):
-        paths.append(f"{ODOO_PATH}/addons")
-    paths.append(str(REPO / "addons"))
-    return ",".join(paths)
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise TimeoutError(f"{what} did not come up within {timeout}s")
+__all__ = ["Rpc"]
 
 
 @pytest.fixture(scope="session")
@@ -53,55 +28,9 @@ def dbname():
 @pytest.fixture(scope="session")
 def odoo_server(dbname, tmp_path_factory):
     """Odoo with 2 HTTP workers (prefork), as in production, on a free loopback port."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("odoo") / "odoo.log"
-    cmd = [
-        PYTHON,
-        f"{ODOO_PATH}/odoo-bin",
-        f"--addons-path={addons_path()}",
-        "-d",
-        dbname,
-        f"--db-filter=^{dbname}$",
-        "--db_host=127.0.0.1",
-        "--db_user=odoo",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        "--workers=2",
-        "--max-cron-threads=0",
-        f"--logfile={log}",
-        "--limit-time-real=300",
-        "--limit-time-cpu=300",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ODOO_PATH)
-    url = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()
-            return True
-        except OSError:
-            return False
-
-    try:
-        _wait(up, 60, "Odoo")
+    with OdooServer(dbname, workers=2, logfile=log) as url:
         yield {"url": url, "db": dbname, "log": log}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-class Rpc:
-    def __init__(self, url, db, login, password):
-        self.url, self.db, self.password = url, db, password
-        self.uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(db, login, password, {})
-        assert self.uid, f"cannot log in as {login}"
-
-    def __call__(self, model, method, *args, **kwargs):
-        proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
-        return proxy.execute_kw(self.db, self.uid, self.password, model, method, list(args), kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -170,7 +99,7 @@ def celery_workers(dbname, redis_url, tmp_path_factory):
         return len(replies) >= 2
 
     try:
-        _wait(ready, 60, "two Celery workers")
+        wait_until(ready, 60, "two Celery workers")
         yield {"client": client, "logs": logs}
     finally:
         for proc in procs:

@@ -9,3 +9,7 @@ from . import workflow_instance
 from . import workflow_history
 from . import workflow_mixin
 from . import workflow_hook_engine
+from . import approval_rejection_reason
+from . import approval_delegation
+from . import approval_request
+from . import approval_assignment

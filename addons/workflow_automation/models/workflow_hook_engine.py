@@ -104,6 +104,7 @@ class WorkflowHook(models.AbstractModel):
         instances = self.env["workflow.instance"].sudo().browse(pre.get("workflow", []))
         now = fields.Datetime.now()
         for inst in instances:
+            inst._leave_state_hook(inst.current_state_id)
             inst.write({"status": "cancelled", "completed_at": now, "state_due_at": False})
             inst._history(
                 "cancel", inst.current_state_id, inst.current_state_id, comment=_("The record was deleted.")

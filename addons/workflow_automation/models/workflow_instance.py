@@ -289,9 +289,7 @@ class WorkflowInstance(models.Model):
                     "status": "active",
                     "started_at": now,
                     "state_entered_at": now,
-                    "state_due_at": now + timedelta(hours=initial.timeout_hours)
-                    if initial.timeout_hours
-                    else False,
+                    "state_due_at": initial._deadline_from(now),
                     "due_at": now + timedelta(hours=definition.timeout_hours)
                     if definition.timeout_hours
                     else False,
@@ -452,14 +450,13 @@ class WorkflowInstance(models.Model):
         self.ensure_one()
         from_state, to_state = self.current_state_id, transition.to_state_id
         now = fields.Datetime.now()
+        self._leave_state_hook(from_state)
         self._run_actions(from_state.on_exit_action_ids, record)
         self._run_actions(transition.action_ids, record)
         vals = {
             "current_state_id": to_state.id,
             "state_entered_at": now,
-            "state_due_at": now + timedelta(hours=to_state.timeout_hours)
-            if to_state.timeout_hours
-            else False,
+            "state_due_at": to_state._deadline_from(now),
             "error_message": False,
         }
         if to_state.is_final:
@@ -481,8 +478,24 @@ class WorkflowInstance(models.Model):
         self._post_on_record(body)
 
     def _enter_state_hook(self, state):
-        """Extension point: called when the instance enters ``state`` (approvals create requests here)."""
-        return None
+        """Called when the instance enters ``state``: approval states open their request."""
+        if state.state_type == "approval":
+            self.env["approval.request"]._create_for(self, state)
+
+    def _leave_state_hook(self, state):
+        """Called when the instance leaves ``state`` by any transition: close what is still pending there."""
+        self.env["approval.request"].sudo().search(
+            [("instance_id", "=", self.id), ("state_id", "=", state.id), ("status", "=", "pending")]
+        )._cancel(_("The workflow moved on."))
+
+    def _approval_levels(self, state, record):
+        """Approvers of an approval state, as levels decided one after the other.
+
+        Returns ``[[(user, group), ...], ...]``. By default one level with the
+        state's users, groups and record field; bridges (e.g. the sales
+        approval matrix) override this to build several levels.
+        """
+        return [state.get_approvers(record)]
 
     def _fire_system(self, transition, action_type="transition", comment=None):
         """Fire an automatic transition; a failure is recorded on the instance instead of raised."""
@@ -547,6 +560,7 @@ class WorkflowInstance(models.Model):
         running = self.sudo().filtered(lambda i: i.status in ("active", "error", "timeout"))
         running._lock()
         for inst in running:
+            inst._leave_state_hook(inst.current_state_id)
             inst.write({"status": "cancelled", "completed_at": fields.Datetime.now(), "state_due_at": False})
             inst._history("cancel", inst.current_state_id, inst.current_state_id, comment=reason)
             inst._post_on_record(_("Workflow %s cancelled.", html_escape(inst.workflow_id.name)))

@@ -38,6 +38,7 @@ class WorkflowMixin(models.AbstractModel):
         search="_search_workflow_status",
     )
     workflow_transitions = fields.Json(compute="_compute_workflow")
+    workflow_approval_progress = fields.Json(compute="_compute_workflow")
     workflow_instance_count = fields.Integer(compute="_compute_workflow")
 
     @api.depends_context("uid")
@@ -54,6 +55,12 @@ class WorkflowMixin(models.AbstractModel):
             best = latest.get(inst.record_id)
             if best is None or rank.get(inst.status, 9) < rank.get(best.status, 9):
                 latest[inst.record_id] = inst
+        request_by_instance = {}
+        chosen = [inst.id for inst in latest.values()]
+        for request in (
+            self.env["approval.request"].sudo().search([("instance_id", "in", chosen)], order="id")
+        ):
+            request_by_instance[request.instance_id.id] = request  # the latest one wins
         for rec in self:
             inst = latest.get(rec.id)
             rec.workflow_instance_id = inst.id if inst else False
@@ -62,6 +69,8 @@ class WorkflowMixin(models.AbstractModel):
             rec.workflow_status = inst.status if inst else "none"
             rec.workflow_transitions = inst.with_env(self.env).available_transitions if inst else []
             rec.workflow_instance_count = count.get(rec.id, 0)
+            request = request_by_instance.get(inst.id) if inst else None
+            rec.workflow_approval_progress = request.progress if request else []
 
     def _search_workflow_state(self, operator, value):
         if isinstance(value, str):
@@ -198,6 +207,18 @@ class WorkflowMixin(models.AbstractModel):
                 },
             )
         )
+        sheet = arch.find(".//sheet")
+        progress = etree.Element(
+            "field",
+            name="workflow_approval_progress",
+            widget="approval_progress",
+            invisible="not workflow_approval_progress",
+            nolabel="1",
+            colspan="2",
+        )
+        if sheet is not None:
+            title = sheet.find("./div[@class='oe_title']")
+            (title.addnext if title is not None else sheet.append)(progress)
         button_box = arch.find(".//div[@name='button_box']")
         if button_box is not None:
             button = etree.SubElement(

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -40,6 +42,18 @@ class WorkflowState(models.Model):
     approver_user_ids = fields.Many2many("res.users", string="Approvers")
     approver_group_ids = fields.Many2many("res.groups", string="Approver Groups")
     min_approvers = fields.Integer(default=1)
+    approver_field_path = fields.Char(
+        string="Approver from Record",
+        help="Field path on the record giving users, e.g. user_id or team_id.user_id.",
+    )
+    approval_tie_policy = fields.Selection(
+        [("reject", "A tie rejects"), ("approve", "A tie approves")], default="reject", string="Majority Tie"
+    )
+    require_comment_on_rejection = fields.Boolean(default=True)
+    require_comment_on_approval = fields.Boolean()
+    reminder_interval_hours = fields.Float(help="Remind pending approvers every so many hours (0 = never).")
+    escalation_user_id = fields.Many2one("res.users", string="Escalate to")
+    escalation_group_id = fields.Many2one("res.groups", string="Escalate to Group")
     # actions
     on_enter_action_ids = fields.Many2many(
         "ir.actions.server",
@@ -96,6 +110,13 @@ class WorkflowState(models.Model):
         elif self.state_type == "end":
             self.is_final = True
 
+    def _deadline_from(self, start):
+        """Deadline of the instance in this state; approval states have theirs on the request."""
+        self.ensure_one()
+        if not self.timeout_hours or self.state_type == "approval":
+            return False
+        return start + timedelta(hours=self.timeout_hours)
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.context.get("workflow_structure_defer"):
@@ -126,7 +147,40 @@ class WorkflowState(models.Model):
         workflows.exists()._structure_changed()
         return res
 
+    @api.constrains("approver_field_path", "workflow_id")
+    def _check_approver_field_path(self):
+        for state in self.filtered("approver_field_path"):
+            model = self.env.get(state.workflow_id.model_name)
+            if model is None:
+                continue
+            try:
+                field = model._fields[state.approver_field_path.split(".")[0]]
+                value = model.browse().mapped(state.approver_field_path)
+            except KeyError as exc:
+                raise ValidationError(
+                    _(
+                        "%(path)s is not a field path of %(model)s.",
+                        path=state.approver_field_path,
+                        model=state.workflow_id.model_id.name,
+                    )
+                ) from exc
+            if getattr(value, "_name", None) != "res.users" or not field.relational:
+                raise ValidationError(_("%s must lead to users.", state.approver_field_path))
+
     def get_approvers(self, record=None):
-        """Users who may decide in this approval state (explicit users and members of the groups)."""
+        """Users who may decide in this approval state, as [(user, group), ...] in a stable order."""
         self.ensure_one()
-        return (self.approver_user_ids | self.approver_group_ids.users).filtered("active")
+        pairs, seen = [], set()
+
+        def add(users, group=None):
+            for user in users.filtered("active").sorted("id"):
+                if user.id not in seen and not user.share:
+                    seen.add(user.id)
+                    pairs.append((user, group))
+
+        add(self.approver_user_ids)
+        for group in self.approver_group_ids:
+            add(group.users, group)
+        if record and self.approver_field_path:
+            add(record.sudo().mapped(self.approver_field_path))
+        return pairs

@@ -6,3 +6,5 @@ from . import test_concurrency
 from . import test_mixin
 from . import test_security
 from . import test_xmlrpc
+from . import test_approval
+from . import test_approval_concurrency

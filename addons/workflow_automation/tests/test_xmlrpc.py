@@ -127,3 +127,82 @@ class TestXmlRpc(HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["code"], "RPC_FLOW")
         self.assertIn("workflow_RPC_FLOW_v1.json", response.headers["Content-Disposition"])
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalXmlRpc(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        groups = "base.group_user,base.group_partner_manager"
+        cls.approver = new_test_user(cls.env, login="rpc_approver", password="rpc_approver_pw", groups=groups)
+        cls.other = new_test_user(cls.env, login="rpc_other", password="rpc_other_pw", groups=groups)
+        cls.deputy = new_test_user(cls.env, login="rpc_deputy", password="rpc_deputy_pw", groups=groups)
+        definition = cls.env["workflow.definition"].browse(
+            cls.env["workflow.definition"].import_json(
+                {
+                    "name": "RPC approval",
+                    "code": "RPC_APPROVAL",
+                    "model": "res.partner",
+                    "timeout_hours": 0,
+                    "allow_parallel": True,
+                    "workflow_config": {
+                        "states": [
+                            {"code": "draft", "name": "Draft", "is_initial": True},
+                            {
+                                "code": "review",
+                                "name": "Review",
+                                "state_type": "approval",
+                                "approval_config": {"approvers": [{"type": "user", "login": "rpc_approver"}]},
+                            },
+                            {"code": "ok", "name": "OK", "is_final": True},
+                            {"code": "ko", "name": "KO", "is_final": True},
+                        ],
+                        "transitions": [
+                            {"name": "Submit", "from": "draft", "to": "review"},
+                            {"name": "Yes", "from": "review", "to": "ok", "trigger_type": "approval"},
+                            {"name": "No", "from": "review", "to": "ko", "trigger_type": "rejection"},
+                        ],
+                    },
+                }
+            )
+        )
+        partner = cls.env["res.partner"].create({"name": "Dairy wholesaler"})
+        cls.requests = cls.env["approval.request"]
+        for _i in range(3):
+            inst = cls.env["workflow.instance"]._start(definition, partner)
+            inst.fire(definition.transition_ids.filtered(lambda t: t.name == "Submit").id)
+            cls.requests |= cls.env["approval.request"].search([("instance_id", "=", inst.id)])
+
+    def call(self, login, model, method, *args, **kwargs):
+        uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, f"{login}_pw", {})
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, f"{login}_pw", model, method, list(args), kwargs
+        )
+
+    def test_approve_reject_delegate_and_list(self):
+        first, second, third = self.requests.ids
+        pending = self.call("rpc_approver", "approval.request", "list_my_pending")
+        self.assertEqual(sorted(p["id"] for p in pending), sorted(self.requests.ids))
+        self.assertEqual(self.call("rpc_approver", "approval.request", "get_my_pending_count"), 3)
+        # someone else: AccessError and nothing changes
+        with self.assertRaises(Fault) as caught:
+            self.call("rpc_other", "approval.request", "approve", [first], comment="me too")
+        self.assertEqual(caught.exception.faultCode, 4, "Odoo's XML-RPC code of an AccessError")
+        self.assertEqual(self.requests[0].status, "pending")
+        self.assertEqual(
+            self.call("rpc_approver", "approval.request", "approve", [first], comment="ok"),
+            {str(first): "approved"},
+        )
+        with self.assertRaisesRegex(Fault, "explain why you reject"):
+            self.call("rpc_approver", "approval.request", "reject", [second])
+        self.call("rpc_approver", "approval.request", "reject", [second], comment="credit hold")
+        self.call("rpc_approver", "approval.request", "delegate", [third], self.deputy.id, comment="holiday")
+        self.assertEqual(
+            [p["id"] for p in self.call("rpc_deputy", "approval.request", "list_my_pending")], [third]
+        )
+        self.assertTrue(self.call("rpc_deputy", "approval.request", "list_my_pending")[0]["delegated"])
+        self.call("rpc_deputy", "approval.request", "approve", [third])
+        self.assertEqual(self.requests.mapped("status"), ["approved", "rejected", "approved"])
+        with self.assertRaisesRegex(Fault, "delegate expects the id of a user"):
+            self.call("rpc_approver", "approval.request", "delegate", [third], "deputy")

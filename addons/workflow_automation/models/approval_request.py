@@ -1,0 +1,737 @@
+import logging
+from datetime import timedelta
+
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import html_escape
+
+from ..tools.jobs import job
+
+_logger = logging.getLogger(__name__)
+
+PENDING = ("waiting", "pending")
+
+
+class ApprovalRequest(models.Model):
+    """A decision asked of one or more approvers when an instance enters an approval state."""
+
+    _name = "approval.request"
+    _description = "Approval Request"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "due_at asc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    instance_id = fields.Many2one("workflow.instance", required=True, ondelete="cascade", index=True)
+    state_id = fields.Many2one("workflow.state", required=True, ondelete="restrict", string="Approval Step")
+    workflow_id = fields.Many2one(related="instance_id.live_workflow_id", store=True, index=True)
+    model_name = fields.Char(required=True, index=True, string="Model")
+    model_description = fields.Char(compute="_compute_model_description", store=True, string="Document Type")
+    record_id = fields.Integer(required=True, index=True)
+    record_name = fields.Char()
+    record_ref = fields.Reference(selection="_selection_target_model", compute="_compute_record_ref")
+    approval_type = fields.Selection(
+        [
+            ("any", "Any approver"),
+            ("all", "All approvers"),
+            ("sequential", "Sequential"),
+            ("majority", "Majority"),
+        ],
+        required=True,
+        default="any",
+    )
+    tie_policy = fields.Selection(
+        [("reject", "A tie rejects"), ("approve", "A tie approves")], default="reject", required=True
+    )
+    required_approvals = fields.Integer(default=1, string="Minimum Approvals")
+    current_approvals = fields.Integer(compute="_compute_counts", store=True)
+    current_rejections = fields.Integer(compute="_compute_counts", store=True)
+    status = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="pending",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    requested_at = fields.Datetime(default=fields.Datetime.now, required=True)
+    due_at = fields.Datetime(index=True, tracking=True)
+    completed_at = fields.Datetime()
+    escalation_level = fields.Integer(default=0, tracking=True)
+    escalated_to = fields.Many2one("res.users")
+    requested_by = fields.Many2one("res.users", default=lambda self: self.env.user, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    assignment_ids = fields.One2many("approval.assignment", "request_id", string="Approvers")
+    current_level = fields.Integer(compute="_compute_counts", store=True)
+    level_count = fields.Integer(compute="_compute_counts", store=True)
+    my_turn = fields.Boolean(compute="_compute_my_turn", search="_search_my_turn", string="Waiting for Me")
+    is_overdue = fields.Boolean(compute="_compute_urgency")
+    urgency = fields.Selection(
+        [("overdue", "Overdue"), ("today", "Due today"), ("soon", "Due this week"), ("later", "Later")],
+        compute="_compute_urgency",
+    )
+    progress = fields.Json(compute="_compute_progress")
+    outcome_comment = fields.Text()
+
+    def init(self):
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS approval_request_pending_due_idx ON approval_request (due_at) "
+            "WHERE status = 'pending'"
+        )
+
+    # ------------------------------------------------------------------
+    # computes
+    # ------------------------------------------------------------------
+    @api.model
+    def _selection_target_model(self):
+        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
+
+    @api.depends("record_name", "state_id")
+    def _compute_name(self):
+        for req in self:
+            req.name = _("%(record)s: %(step)s", record=req.record_name or "", step=req.state_id.name or "")
+
+    @api.depends("model_name")
+    def _compute_model_description(self):
+        for req in self:
+            req.model_description = (
+                self.env["ir.model"]._get(req.model_name).name if req.model_name else False
+            )
+
+    @api.depends("model_name", "record_id")
+    def _compute_record_ref(self):
+        for req in self:
+            valid = req.model_name in self.env and req.record_id
+            req.record_ref = f"{req.model_name},{req.record_id}" if valid else False
+
+    @api.depends("assignment_ids.status", "assignment_ids.level")
+    def _compute_counts(self):
+        for req in self:
+            assignments = req.assignment_ids
+            req.current_approvals = len(assignments.filtered(lambda a: a.status == "approved"))
+            req.current_rejections = len(assignments.filtered(lambda a: a.status == "rejected"))
+            open_levels = assignments.filtered(lambda a: a.status in PENDING).mapped("level")
+            req.current_level = min(open_levels) if open_levels else 0
+            req.level_count = len(set(assignments.mapped("level")))
+
+    @api.depends_context("uid")
+    def _compute_my_turn(self):
+        uid = self.env.uid
+        for req in self:
+            req.my_turn = any(
+                a.status == "pending" and uid in (a.approver_id.id, a.delegated_to.id)
+                for a in req.assignment_ids
+            )
+
+    def _search_my_turn(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on 'Waiting for Me'."))
+        domain = [
+            ("status", "=", "pending"),
+            (
+                "assignment_ids",
+                "any",
+                [
+                    ("status", "=", "pending"),
+                    "|",
+                    ("approver_id", "=", self.env.uid),
+                    ("delegated_to", "=", self.env.uid),
+                ],
+            ),
+        ]
+        if (operator == "=") == value:
+            return domain
+        return [("id", "not in", self._search(domain))]
+
+    def _compute_urgency(self):
+        now = fields.Datetime.now()
+        for req in self:
+            due = req.due_at
+            if req.status != "pending" or not due:
+                req.urgency, req.is_overdue = "later", False
+                continue
+            req.is_overdue = due < now
+            if due < now:
+                req.urgency = "overdue"
+            elif due.date() == now.date():
+                req.urgency = "today"
+            elif due < now + timedelta(days=7):
+                req.urgency = "soon"
+            else:
+                req.urgency = "later"
+
+    def _compute_progress(self):
+        labels = dict(self.env["approval.assignment"]._fields["status"].selection)
+        for req in self:
+            req.progress = [
+                {
+                    "level": a.level,
+                    "approver": a.approver_id.name,
+                    "delegate": a.delegated_to.name or False,
+                    "status": a.status,
+                    "status_label": labels[a.status],
+                    "decided_by": a.decided_by.name or False,
+                    "decision_at": fields.Datetime.to_string(a.decision_at) if a.decision_at else False,
+                    "comment": a.comment or False,
+                }
+                for a in req.assignment_ids.sorted(lambda x: (x.level, x.sequence, x.id))
+            ]
+
+    # ------------------------------------------------------------------
+    # creation (from the engine)
+    # ------------------------------------------------------------------
+    @api.model
+    def _create_for(self, instance, state):
+        """Create the request of ``instance`` entering approval ``state`` and notify the first approvers."""
+        record = instance._get_record()
+        levels = instance._approval_levels(state, record)
+        if not any(levels):
+            raise UserError(
+                _(
+                    "Nobody can approve %(record)s at step %(step)s: configure its approvers.",
+                    record=instance.record_name,
+                    step=state.name,
+                )
+            )
+        now = fields.Datetime.now()
+        request = self.sudo().create(
+            {
+                "instance_id": instance.id,
+                "state_id": state.id,
+                "model_name": instance.model_name,
+                "record_id": instance.record_id,
+                "record_name": instance.record_name,
+                "approval_type": state.approval_type,
+                "tie_policy": state.approval_tie_policy,
+                "required_approvals": state.min_approvers,
+                "due_at": now + timedelta(hours=state.timeout_hours) if state.timeout_hours else False,
+                "requested_by": instance.started_by.id or self.env.uid,
+                "company_id": instance.company_id.id,
+            }
+        )
+        Delegation = self.env["approval.delegation"]
+        seen, vals_list, seq = set(), [], 0
+        for level_index, pairs in enumerate(levels, start=1):
+            for user, group in pairs:
+                if user.id in seen:
+                    continue
+                seen.add(user.id)
+                seq += 1
+                level = seq if state.approval_type == "sequential" else level_index
+                delegate = Delegation._resolve(user, instance.workflow_id, instance.model_name)
+                vals_list.append(
+                    {
+                        "request_id": request.id,
+                        "approver_id": user.id,
+                        "approver_group_id": group.id if group else False,
+                        "level": level,
+                        "sequence": seq,
+                        "delegated_to": delegate.id if delegate != user else False,
+                        "delegated_at": now if delegate != user else False,
+                        "delegation_comment": _("Out-of-office rule") if delegate != user else False,
+                    }
+                )
+        self.env["approval.assignment"].sudo().create(vals_list)
+        request._open_next_level()
+        return request
+
+    def _open_next_level(self):
+        """Give the lowest undecided level its turn: assignments become pending, approvers get an activity."""
+        self.ensure_one()
+        waiting = self.assignment_ids.filtered(lambda a: a.status == "waiting")
+        if not waiting or self.assignment_ids.filtered(lambda a: a.status == "pending"):
+            return
+        level = min(waiting.mapped("level"))
+        now = fields.Datetime.now()
+        interval = self.state_id.reminder_interval_hours
+        for assignment in waiting.filtered(lambda a: a.level == level):
+            assignment.write(
+                {
+                    "status": "pending",
+                    "notified_at": now,
+                    "next_reminder_at": now + timedelta(hours=interval) if interval else False,
+                }
+            )
+            assignment.activity_id = self._schedule_activity(
+                assignment.delegated_to or assignment.approver_id
+            )
+
+    def _activity_target(self):
+        record = self.instance_id._get_record()
+        if record and hasattr(record, "activity_schedule"):
+            return record
+        return self
+
+    def _schedule_activity(self, user):
+        self.ensure_one()
+        target = self._activity_target().sudo()
+        return target.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=(self.due_at or fields.Datetime.now()).date(),
+            summary=_("Approve: %s", self.name),
+            note=_(
+                "Your decision is needed on %(record)s (%(step)s).",
+                record=self.record_name,
+                step=self.state_id.name,
+            ),
+            user_id=user.id,
+        )
+
+    # ------------------------------------------------------------------
+    # decisions (UI and XML-RPC, with the caller's own rights)
+    # ------------------------------------------------------------------
+    def approve(self, comment=None):
+        """Approve as the current user (or as their delegate); returns the statuses by request id."""
+        return self._decide("approved", comment)
+
+    def reject(self, comment=None, reason_id=None):
+        """Reject as the current user; the comment is mandatory when the step or the reason asks for it."""
+        return self._decide("rejected", comment, reason_id=reason_id)
+
+    def delegate(self, user_id, comment=None):
+        """Hand the current user's pending assignments on these requests to ``user_id``."""
+        if not isinstance(user_id, int):
+            raise ValidationError(_("delegate expects the id of a user."))
+        user = self.env["res.users"].sudo().browse(user_id).exists()
+        if not user or user.share:
+            raise UserError(_("Approvals can only be delegated to an internal user."))
+        if user == self.env.user:
+            raise UserError(_("You cannot delegate an approval to yourself."))
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        for req in self.sudo():
+            req._lock_request()
+            mine = req._my_assignments()
+            for assignment in mine:
+                if user in (assignment.approver_id, assignment.delegated_to):
+                    raise UserError(_("%s is already deciding on this request.", user.name))
+                if (
+                    assignment.approver_id == user
+                    or self.env["approval.delegation"]._resolve(user) == self.env.user
+                ):
+                    raise UserError(
+                        _(
+                            "Delegating to %(user)s would send the approval back to you (a delegation cycle).",
+                            user=user.name,
+                        )
+                    )
+                previous = assignment.delegated_to or assignment.approver_id
+                if assignment.activity_id:
+                    assignment.activity_id.sudo().unlink()
+                assignment.write(
+                    {
+                        "delegated_to": user.id,
+                        "delegated_at": fields.Datetime.now(),
+                        "delegation_comment": comment or False,
+                        "activity_id": req._schedule_activity(user).id,
+                    }
+                )
+                req.instance_id._history(
+                    "system",
+                    req.state_id,
+                    req.state_id,
+                    comment=_(
+                        "%(from)s delegated the approval to %(to)s. %(comment)s",
+                        to=user.name,
+                        comment=comment or "",
+                        **{"from": previous.name},
+                    ),
+                )
+                req.message_post(
+                    body=_(
+                        "%(from)s delegated this approval to %(to)s.",
+                        to=html_escape(user.name),
+                        **{"from": html_escape(previous.name)},
+                    ),
+                    partner_ids=(assignment.approver_id | user).partner_id.ids,
+                )
+        return True
+
+    @api.model
+    def list_my_pending(self, limit=80):
+        """XML-RPC: what the caller must decide now (delegated items included)."""
+        requests = self.search([("my_turn", "=", True)], limit=limit)
+        return [
+            {
+                "id": r.id,
+                "name": r.name,
+                "model": r.model_name,
+                "record_id": r.record_id,
+                "record_name": r.record_name,
+                "step": r.state_id.name,
+                "approval_type": r.approval_type,
+                "due_at": fields.Datetime.to_string(r.due_at) if r.due_at else False,
+                "urgency": r.urgency,
+                "delegated": any(a.delegated_to == self.env.user for a in r.sudo()._my_assignments()),
+            }
+            for r in requests
+        ]
+
+    @api.model
+    def get_my_pending_count(self):
+        """Systray counter: one indexed count."""
+        return self.search_count([("my_turn", "=", True)])
+
+    def _my_assignments(self):
+        self.ensure_one()
+        user = self.env.user
+        return self.assignment_ids.filtered(lambda a: a._may_decide(user))
+
+    def _lock_request(self):
+        """Serialise decisions on one request; waits a little for a concurrent decision to finish."""
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute("SET LOCAL lock_timeout = '5s'")
+                self.env.cr.execute(
+                    "SELECT id FROM approval_request WHERE id = %s FOR UPDATE",
+                    [self.id],
+                    log_exceptions=False,
+                )
+        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
+            raise UserError(
+                _("Another approver is deciding on %s right now. Reload and try again.", self.name)
+            ) from exc
+        self.invalidate_recordset()
+        self.assignment_ids.invalidate_recordset()
+
+    def _decide(self, decision, comment=None, reason_id=None):
+        if comment is not None and not isinstance(comment, str):
+            raise ValidationError(_("The comment must be text."))
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        reason = self.env["approval.rejection.reason"].browse(reason_id).exists() if reason_id else None
+        if reason_id and not reason:
+            raise ValidationError(_("Rejection reason %s does not exist.", reason_id))
+        user = self.env.user
+        for req in self.sudo():
+            req._lock_request()
+            if req.status != "pending":
+                raise UserError(
+                    _(
+                        "%(name)s is already %(status)s.",
+                        name=req.name,
+                        status=dict(self._fields["status"].selection)[req.status].lower(),
+                    )
+                )
+            mine = req._my_assignments()
+            if not mine:
+                if req.assignment_ids.filtered(
+                    lambda a, u=user: u in (a.approver_id | a.delegated_to) and a.status == "waiting"
+                ):
+                    raise UserError(_("It is not your turn to decide on %s yet.", req.name))
+                raise AccessError(_("You are not an approver of %s.", req.name))
+            needs_comment = req.state_id.require_comment_on_rejection or (reason and reason.require_comment)
+            if decision == "rejected" and needs_comment and not (comment or "").strip():
+                raise UserError(_("Please explain why you reject %s.", req.name))
+            if (
+                decision == "approved"
+                and req.state_id.require_comment_on_approval
+                and not (comment or "").strip()
+            ):
+                raise UserError(_("A comment is required to approve %s.", req.name))
+            now = fields.Datetime.now()
+            mine.write(
+                {
+                    "status": decision,
+                    "decision_at": now,
+                    "decided_by": user.id,
+                    "comment": comment or False,
+                    "rejection_reason_id": reason.id if reason and decision == "rejected" else False,
+                }
+            )
+            for assignment in mine:
+                if assignment.activity_id:
+                    assignment.activity_id.sudo().action_feedback(feedback=comment or decision)
+                on_behalf = assignment.delegated_to == user and assignment.approver_id != user
+                text = (
+                    _(
+                        "%(user)s approved on behalf of %(approver)s",
+                        user=user.name,
+                        approver=assignment.approver_id.name,
+                    )
+                    if decision == "approved" and on_behalf
+                    else _(
+                        "%(user)s rejected on behalf of %(approver)s",
+                        user=user.name,
+                        approver=assignment.approver_id.name,
+                    )
+                    if on_behalf
+                    else _("%s approved", user.name)
+                    if decision == "approved"
+                    else _("%s rejected", user.name)
+                )
+                if reason and decision == "rejected":
+                    text += _(" (reason: %s)", reason.name)
+                if comment:
+                    text += f": {comment}"
+                req.instance_id._history(
+                    "approval" if decision == "approved" else "rejection",
+                    req.state_id,
+                    req.state_id,
+                    comment=text,
+                )
+            req._evaluate()
+        return {str(r.id): r.status for r in self.sudo()}
+
+    # ------------------------------------------------------------------
+    # rules
+    # ------------------------------------------------------------------
+    def _level_outcome(self, assignments):
+        """'approved', 'rejected' or None for one level, by the request's decision rule."""
+        n = len(assignments)
+        approved = len(assignments.filtered(lambda a: a.status == "approved"))
+        rejected = len(assignments.filtered(lambda a: a.status == "rejected"))
+        kind = self.approval_type
+        if kind == "majority":
+            need = n // 2 + 1
+            if self.tie_policy == "approve" and n % 2 == 0:
+                need = n // 2
+            need = min(max(need, self.required_approvals), n)
+            if approved >= need:
+                return "approved"
+            if rejected > n - need:
+                return "rejected"
+            return None
+        if rejected:
+            return "rejected"  # any, all and sequential: one rejection rejects
+        if kind == "all":
+            need = n
+        else:  # any; sequential levels hold one approver each
+            need = min(max(1, self.required_approvals if kind == "any" else 1), n)
+        return "approved" if approved >= need else None
+
+    def _evaluate(self):
+        """Apply the decision rule level by level; open the next level when one is decided."""
+        self.ensure_one()
+        if self.status != "pending":
+            return None
+        for level in sorted(set(self.assignment_ids.mapped("level"))):
+            in_level = self.assignment_ids.filtered(lambda a, lv=level: a.level == lv)
+            outcome = self._level_outcome(in_level)
+            if outcome == "rejected":
+                return self._complete("rejected")
+            if outcome != "approved":
+                if not in_level.filtered(lambda a: a.status == "pending"):
+                    self._open_next_level()
+                return None
+            self._skip(in_level.filtered(lambda a: a.status in PENDING))
+        return self._complete("approved")  # every level approved
+
+    def _skip(self, assignments):
+        for assignment in assignments:
+            if assignment.activity_id:
+                assignment.activity_id.sudo().unlink()
+        assignments.write({"status": "skipped"})
+
+    def _complete(self, outcome, comment=None):
+        """Close the request once: the conditional update makes a second completion a no-op."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE approval_request SET status = %s, completed_at = (now() at time zone 'UTC') "
+            "WHERE id = %s AND status = 'pending' RETURNING id",
+            (outcome, self.id),
+        )
+        if not self.env.cr.fetchone():
+            return False
+        self.invalidate_recordset(["status", "completed_at"])
+        self._skip(self.assignment_ids.filtered(lambda a: a.status in PENDING))
+        if comment:
+            self.outcome_comment = comment
+        instance = self.instance_id
+        trigger = "approval" if outcome == "approved" else "rejection"
+        transition = self.state_id.outgoing_transition_ids.filtered(lambda t: t.trigger_type == trigger)[:1]
+        if (
+            outcome != "cancelled"
+            and instance.status == "active"
+            and instance.current_state_id == self.state_id
+        ):
+            if transition:
+                if instance._fire_system(transition, action_type=trigger, comment=comment):
+                    instance._run_condition_transitions()
+            else:
+                instance.message_post(
+                    body=_(
+                        "Approval step %(step)s ended (%(outcome)s) but no %(trigger)s transition leaves it.",
+                        step=html_escape(self.state_id.name),
+                        outcome=outcome,
+                        trigger=trigger,
+                    )
+                )
+        self.message_post(body=_("Request %s.", dict(self._fields["status"].selection)[outcome].lower()))
+        return True
+
+    def _cancel(self, reason=None):
+        for req in self.filtered(lambda r: r.status == "pending"):
+            req.env.flush_all()
+            req.env.cr.execute(
+                "UPDATE approval_request SET status = 'cancelled', completed_at = (now() at time zone 'UTC') "
+                "WHERE id = %s AND status = 'pending'",
+                (req.id,),
+            )
+            req.invalidate_recordset(["status", "completed_at"])
+            req._skip(req.assignment_ids.filtered(lambda a: a.status in PENDING))
+            if reason:
+                req.message_post(body=html_escape(reason))
+
+    # ------------------------------------------------------------------
+    # jobs: deadlines (escalate / auto approve / auto reject / notify) and reminders
+    # ------------------------------------------------------------------
+    @job(batch_size=100)
+    def _job_deadlines(self, limit=100):
+        now = fields.Datetime.now()
+        ids = self.env["workflow.job"]._lock_batch(
+            "approval_request", "status = 'pending' AND due_at <= %s", (now,), limit=limit, order="due_at"
+        )
+        for req in self.browse(ids):
+            try:
+                with self.env.cr.savepoint():
+                    req._handle_deadline(now)
+            except Exception:  # one broken request must not block the others
+                _logger.exception("deadline handling failed for approval request %s", req.id)
+                req.write({"due_at": False})
+                req.message_post(body=_("The deadline could not be handled automatically; please check."))
+        return len(ids)
+
+    def _handle_deadline(self, now):
+        state = self.state_id
+        action = state.timeout_action
+        pending = self.assignment_ids.filtered(lambda a: a.status == "pending")
+        if action == "auto_approve":
+            self.instance_id._history(
+                "timeout", state, state, comment=_("Approved automatically: deadline passed.")
+            )
+            self._complete("approved", comment=_("Approved automatically: deadline passed."))
+        elif action == "auto_reject":
+            self.instance_id._history(
+                "timeout", state, state, comment=_("Rejected automatically: deadline passed.")
+            )
+            self._complete("rejected", comment=_("Rejected automatically: deadline passed."))
+        elif action == "escalate" and self._escalation_targets(pending):
+            targets = self._escalation_targets(pending)
+            level = (
+                min(pending.mapped("level")) if pending else max(self.assignment_ids.mapped("level") or [1])
+            )
+            new = self.env["approval.assignment"].create(
+                [
+                    {
+                        "request_id": self.id,
+                        "approver_id": u.id,
+                        "level": level,
+                        "sequence": 100 + i,
+                        "status": "waiting",
+                    }
+                    for i, u in enumerate(targets)
+                ]
+            )
+            self.write(
+                {
+                    "escalation_level": self.escalation_level + 1,
+                    "escalated_to": targets[0].id,
+                    "due_at": now + timedelta(hours=state.timeout_hours) if state.timeout_hours else False,
+                }
+            )
+            for assignment in new:
+                assignment.write({"status": "pending", "notified_at": now})
+                assignment.activity_id = self._schedule_activity(assignment.approver_id)
+            self.instance_id._history(
+                "escalation",
+                state,
+                state,
+                comment=_(
+                    "Escalated (level %(level)s) to %(users)s: deadline passed.",
+                    level=self.escalation_level,
+                    users=", ".join(targets.mapped("name")),
+                ),
+            )
+        else:
+            self.write({"due_at": False})
+            self.instance_id._history("timeout", state, state, comment=_("Approval deadline passed."))
+            for assignment in pending:
+                self._remind(assignment, overdue=True)
+
+    def _escalation_targets(self, pending):
+        """Configured user/group of the step, else the managers of the pending approvers (hr installed)."""
+        state = self.state_id
+        targets = state.escalation_user_id | state.escalation_group_id.users
+        if not targets:
+            for assignment in pending:
+                employee = getattr(assignment.approver_id, "employee_id", False)
+                manager = employee and employee.parent_id.user_id
+                if manager:
+                    targets |= manager
+        assigned = self.assignment_ids.approver_id
+        return targets.filtered(lambda u: u not in assigned and u.active)
+
+    @job(batch_size=200)
+    def _job_reminders(self, limit=200):
+        now = fields.Datetime.now()
+        ids = self.env["workflow.job"]._lock_batch(
+            "approval_assignment",
+            "status = 'pending' AND next_reminder_at <= %s",
+            (now,),
+            limit=limit,
+            order="next_reminder_at",
+        )
+        for assignment in self.env["approval.assignment"].browse(ids):
+            assignment.request_id._remind(assignment)
+            interval = assignment.request_id.state_id.reminder_interval_hours
+            assignment.next_reminder_at = now + timedelta(hours=interval) if interval else False
+        return len(ids)
+
+    def _remind(self, assignment, overdue=False):
+        user = assignment.delegated_to or assignment.approver_id
+        body = (
+            _("Overdue: your approval of %s is still pending.", html_escape(self.name))
+            if overdue
+            else _("Reminder: your approval of %s is pending.", html_escape(self.name))
+        )
+        self.message_post(
+            body=body,
+            partner_ids=user.partner_id.ids,
+            message_type="notification",
+            subtype_xmlid="mail.mt_comment",
+        )
+        assignment.write(
+            {"reminder_count": assignment.reminder_count + 1, "last_reminder_at": fields.Datetime.now()}
+        )
+
+    # ------------------------------------------------------------------
+    # UI helpers
+    # ------------------------------------------------------------------
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.model_name,
+            "res_id": self.record_id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_decision_wizard(self, decision="approve"):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Decide"),
+            "res_model": "approval.decision.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_request_ids": self.ids, "default_decision": decision},
+        }
+
+    def action_approve_wizard(self):
+        return self.action_decision_wizard("approve")
+
+    def action_reject_wizard(self):
+        return self.action_decision_wizard("reject")
+
+    def action_delegate_wizard(self):
+        return self.action_decision_wizard("delegate")
