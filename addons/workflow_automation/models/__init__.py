@@ -3,6 +3,8 @@ from . import workflow_hook
 from . import ir_actions_server
 from . import workflow_definition
 from . import workflow_definition_json
+from . import workflow_structure_mixin
+from . import workflow_target_mixin
 from . import workflow_state
 from . import workflow_transition
 from . import workflow_instance

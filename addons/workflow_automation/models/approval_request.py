@@ -19,18 +19,14 @@ class ApprovalRequest(models.Model):
 
     _name = "approval.request"
     _description = "Approval Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "workflow.target.mixin"]
     _order = "due_at asc, id desc"
 
     name = fields.Char(compute="_compute_name", store=True)
     instance_id = fields.Many2one("workflow.instance", required=True, ondelete="cascade", index=True)
     state_id = fields.Many2one("workflow.state", required=True, ondelete="restrict", string="Approval Step")
     workflow_id = fields.Many2one(related="instance_id.live_workflow_id", store=True, index=True)
-    model_name = fields.Char(required=True, index=True, string="Model")
     model_description = fields.Char(compute="_compute_model_description", store=True, string="Document Type")
-    record_id = fields.Integer(required=True, index=True)
-    record_name = fields.Char()
-    record_ref = fields.Reference(selection="_selection_target_model", compute="_compute_record_ref")
     approval_type = fields.Selection(
         [
             ("any", "Any approver"),
@@ -89,10 +85,6 @@ class ApprovalRequest(models.Model):
     # ------------------------------------------------------------------
     # computes
     # ------------------------------------------------------------------
-    @api.model
-    def _selection_target_model(self):
-        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
-
     @api.depends("record_name", "state_id")
     def _compute_name(self):
         for req in self:
@@ -104,12 +96,6 @@ class ApprovalRequest(models.Model):
             req.model_description = (
                 self.env["ir.model"]._get(req.model_name).name if req.model_name else False
             )
-
-    @api.depends("model_name", "record_id")
-    def _compute_record_ref(self):
-        for req in self:
-            valid = req.model_name in self.env and req.record_id
-            req.record_ref = f"{req.model_name},{req.record_id}" if valid else False
 
     @api.depends("assignment_ids.status", "assignment_ids.level")
     def _compute_counts(self):
@@ -707,16 +693,6 @@ class ApprovalRequest(models.Model):
     # ------------------------------------------------------------------
     # UI helpers
     # ------------------------------------------------------------------
-    def action_open_record(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.model_name,
-            "res_id": self.record_id,
-            "view_mode": "form",
-            "target": "current",
-        }
-
     def action_decision_wizard(self, decision="approve"):
         return {
             "type": "ir.actions.act_window",

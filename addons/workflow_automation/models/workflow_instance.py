@@ -18,7 +18,7 @@ BUSY_CONTEXT = "workflow_busy_instance_ids"
 class WorkflowInstance(models.Model):
     _name = "workflow.instance"
     _description = "Workflow Instance"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "workflow.target.mixin"]
     _order = "started_at desc, id desc"
 
     name = fields.Char(compute="_compute_name", store=True)
@@ -32,12 +32,6 @@ class WorkflowInstance(models.Model):
         help="The definition as users know it, whichever version this instance runs on.",
     )
     version = fields.Integer(readonly=True, help="Version of the definition this instance started on.")
-    model_name = fields.Char(required=True, index=True, string="Model")
-    record_id = fields.Integer(required=True, index=True, string="Record ID")
-    record_ref = fields.Reference(
-        selection="_selection_target_model", compute="_compute_record_ref", string="Record"
-    )
-    record_name = fields.Char()
     current_state_id = fields.Many2one("workflow.state", string="State", index=True, tracking=True)
     state_type = fields.Selection(related="current_state_id.state_type")
     status = fields.Selection(
@@ -83,10 +77,6 @@ class WorkflowInstance(models.Model):
     # ------------------------------------------------------------------
     # computes
     # ------------------------------------------------------------------
-    @api.model
-    def _selection_target_model(self):
-        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
-
     @api.depends("workflow_id", "record_name", "record_id")
     def _compute_name(self):
         for inst in self:
@@ -96,14 +86,6 @@ class WorkflowInstance(models.Model):
     def _compute_live_workflow(self):
         for inst in self:
             inst.live_workflow_id = inst.workflow_id.current_version_id or inst.workflow_id
-
-    @api.depends("model_name", "record_id")
-    def _compute_record_ref(self):
-        for inst in self:
-            if inst.model_name in self.env and inst.record_id:
-                inst.record_ref = f"{inst.model_name},{inst.record_id}"
-            else:
-                inst.record_ref = False
 
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
@@ -152,12 +134,6 @@ class WorkflowInstance(models.Model):
     # ------------------------------------------------------------------
     # helpers
     # ------------------------------------------------------------------
-    def _get_record(self):
-        self.ensure_one()
-        if self.model_name not in self.env:
-            return None
-        return self.env[self.model_name].sudo().browse(self.record_id).exists()
-
     def _lock(self):
         """Row lock on the instances; a concurrent change gets a clear error instead of a double transition."""
         try:
@@ -576,16 +552,6 @@ class WorkflowInstance(models.Model):
             inst._history("system", inst.current_state_id, inst.current_state_id, comment=_("Retried"))
             inst._run_condition_transitions()
         return True
-
-    def action_open_record(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.model_name,
-            "res_id": self.record_id,
-            "view_mode": "form",
-            "target": "current",
-        }
 
     def action_workflow_fire(self, transition_id, comment=None):
         """Button of the form: fire, or ask for the comment first when one is needed."""

@@ -6,10 +6,11 @@ from odoo.exceptions import ValidationError
 
 class WorkflowState(models.Model):
     _name = "workflow.state"
+    _inherit = ["workflow.structure.mixin"]
     _description = "Workflow State"
+    _structure_field = "state_ids"
     _order = "workflow_id, sequence, id"
 
-    workflow_id = fields.Many2one("workflow.definition", required=True, ondelete="cascade", index=True)
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True)
     state_type = fields.Selection(
@@ -117,35 +118,12 @@ class WorkflowState(models.Model):
             return False
         return start + timedelta(hours=self.timeout_hours)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.context.get("workflow_structure_defer"):
-            self.env["workflow.definition"].browse(
-                {vals["workflow_id"] for vals in vals_list if vals.get("workflow_id")}
-            )._before_structure_change({"state_ids"})
-        states = super().create(vals_list)
-        states.workflow_id._structure_changed()
-        return states
-
-    def write(self, vals):
-        if not self.env.context.get("workflow_structure_defer"):
-            self.workflow_id._before_structure_change(set(vals))
-        res = super().write(vals)
-        self.workflow_id._structure_changed()
-        return res
-
-    def unlink(self):
-        workflows = self.workflow_id
-        if not self.env.context.get("workflow_structure_defer"):
-            workflows._before_structure_change({"state_ids"})
+    def _check_unlink(self):
         running = self.env["workflow.instance"].search_count(
             [("current_state_id", "in", self.ids), ("status", "=", "active")]
         )
         if running:
             raise ValidationError(_("A state that running instances are in cannot be deleted."))
-        res = super().unlink()
-        workflows.exists()._structure_changed()
-        return res
 
     @api.constrains("approver_field_path", "workflow_id")
     def _check_approver_field_path(self):

@@ -6,10 +6,11 @@ from ..tools.conditions import parse_domain
 
 class WorkflowTransition(models.Model):
     _name = "workflow.transition"
+    _inherit = ["workflow.structure.mixin"]
     _description = "Workflow Transition"
+    _structure_field = "transition_ids"
     _order = "workflow_id, sequence, id"
 
-    workflow_id = fields.Many2one("workflow.definition", required=True, ondelete="cascade", index=True)
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     from_state_id = fields.Many2one(
@@ -104,28 +105,3 @@ class WorkflowTransition(models.Model):
         self.ensure_one()
         domain = self._get_domain()
         return not domain or bool(record.sudo().filtered_domain(domain))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.context.get("workflow_structure_defer"):
-            self.env["workflow.definition"].browse(
-                {vals["workflow_id"] for vals in vals_list if vals.get("workflow_id")}
-            )._before_structure_change({"transition_ids"})
-        transitions = super().create(vals_list)
-        transitions.workflow_id._structure_changed()
-        return transitions
-
-    def write(self, vals):
-        if not self.env.context.get("workflow_structure_defer"):
-            self.workflow_id._before_structure_change(set(vals))
-        res = super().write(vals)
-        self.workflow_id._structure_changed()
-        return res
-
-    def unlink(self):
-        workflows = self.workflow_id
-        if not self.env.context.get("workflow_structure_defer"):
-            workflows._before_structure_change({"transition_ids"})
-        res = super().unlink()
-        workflows.exists()._structure_changed()
-        return res

@@ -1,0 +1,42 @@
+from odoo import api, fields, models
+
+
+class WorkflowTargetMixin(models.AbstractModel):
+    """A record of the suite that points at a business record of any model (model name + id)."""
+
+    _name = "workflow.target.mixin"
+    _description = "Points at a Business Record"
+
+    model_name = fields.Char(required=True, index=True, string="Model")
+    record_id = fields.Integer(required=True, index=True, string="Record ID")
+    record_name = fields.Char()
+    record_ref = fields.Reference(
+        selection="_selection_target_model", compute="_compute_record_ref", string="Record"
+    )
+
+    @api.model
+    def _selection_target_model(self):
+        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
+
+    @api.depends("model_name", "record_id")
+    def _compute_record_ref(self):
+        for rec in self:
+            valid = rec.model_name in self.env and rec.record_id
+            rec.record_ref = f"{rec.model_name},{rec.record_id}" if valid else False
+
+    def _get_record(self):
+        """The target record (sudo), or None when its model is gone; empty when it was deleted."""
+        self.ensure_one()
+        if self.model_name not in self.env:
+            return None
+        return self.env[self.model_name].sudo().browse(self.record_id).exists()
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.model_name,
+            "res_id": self.record_id,
+            "view_mode": "form",
+            "target": "current",
+        }
