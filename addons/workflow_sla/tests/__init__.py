@@ -1,0 +1,3 @@
+from . import test_business_time
+from . import test_sla_lifecycle
+from . import test_sla_scan

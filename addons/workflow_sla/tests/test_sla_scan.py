@@ -1,0 +1,162 @@
+"""The scan job flags warnings, breaches and escalations when they happen,
+without anybody touching the record.  Monday 2 March 2026, Brussels (UTC+1)."""
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import SlaPartnerCase, utc
+
+
+@tagged("post_install", "-at_install")
+class TestSlaScan(SlaPartnerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["sla.escalation.step"].create(
+            [
+                {
+                    "definition_id": cls.sla_high.id,
+                    "elapsed_percent": 100,
+                    "notify_responsible": True,
+                    "notify_team_manager": False,
+                },
+                {
+                    "definition_id": cls.sla_high.id,
+                    "elapsed_percent": 150,
+                    "notify_responsible": False,
+                    "notify_team_manager": True,
+                    "note": "Call the customer.",
+                },
+            ]
+        )
+        cls.activity_type = cls.env.ref("workflow_sla.mail_activity_sla")
+
+    def setUp(self):
+        super().setUp()
+        # other trackings (demo data) must not be due in these tests
+        self.env["sla.tracking"].search([("sla_id", "not in", (self.sla_high | self.sla_normal).ids)]).write(
+            {"next_check_at": False}
+        )
+        with freeze_time(utc(2026, 3, 2, 9, 0)):  # Mon 10:00 local, due 15:00 local
+            self.partner = self.env["res.partner"].create(
+                {"name": "Key account", "ref": "T-9", "is_company": True, "user_id": self.agent.id}
+            )
+        self.tracking = self.tracking_of(self.partner)
+
+    def tracking_of(self, partner):
+        return self.env["sla.tracking"].search(
+            [("model_name", "=", "res.partner"), ("record_id", "=", partner.id)]
+        )
+
+    def scan(self, now):
+        return self.env["sla.tracking"]._job_check_deadlines(limit=500, now=now)
+
+    def sla_messages(self):
+        return self.partner.message_ids.filtered(lambda m: "SLA" in (m.body or ""))
+
+    def sla_activities(self):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.partner.id),
+                ("activity_type_id", "=", self.activity_type.id),
+            ]
+        )
+
+    def test_nothing_before_the_first_warning(self):
+        self.assertEqual(self.scan(utc(2026, 3, 2, 10, 59)), 0)
+        self.assertEqual(self.tracking.risk_state, "on_track")
+        self.assertFalse(self.sla_messages())
+
+    def test_warnings_then_breach_to_the_minute(self):
+        self.assertEqual(self.scan(utc(2026, 3, 2, 11, 0)), 1)  # 12:00 local: 2 h of 4 = 50 %
+        self.assertEqual((self.tracking.risk_state, self.tracking.warning_level), ("warning", 50.0))
+        self.assertEqual(self.tracking.status, "active")
+        self.assertIn("50%", self.sla_messages()[0].body)
+        self.assertEqual(self.tracking.next_check_at, utc(2026, 3, 2, 13, 0))  # 75 % at 14:00 local
+        self.assertEqual(self.scan(utc(2026, 3, 2, 12, 59)), 0)  # lunch hour does not count
+        self.assertEqual(self.scan(utc(2026, 3, 2, 13, 0)), 1)
+        self.assertEqual(self.tracking.warning_level, 75.0)
+        self.assertEqual(self.scan(utc(2026, 3, 2, 13, 59)), 0)
+        self.assertEqual(self.tracking.status, "active")
+        self.assertEqual(self.scan(utc(2026, 3, 2, 14, 0)), 1)
+        self.assertEqual(self.tracking.status, "breached")
+        self.assertEqual(self.tracking.breached_at, utc(2026, 3, 2, 14, 0))
+        self.assertEqual(self.tracking.achieved_rate, 0.0)
+        # the breach step notifies the responsible with a to-do on the record
+        self.assertEqual(self.sla_activities().user_id, self.agent)
+        self.assertIn(self.agent.partner_id, self.sla_messages()[0].partner_ids)
+
+    def test_escalation_to_the_team_manager_after_the_breach(self):
+        self.scan(utc(2026, 3, 2, 14, 0))
+        self.assertEqual(self.tracking.status, "breached")
+        # 150 % = 6 h of business time -> 17:00 local = 16:00 UTC
+        self.assertEqual(self.tracking.next_check_at, utc(2026, 3, 2, 16, 0))
+        self.assertEqual(self.scan(utc(2026, 3, 2, 15, 59)), 0)
+        self.assertEqual(self.scan(utc(2026, 3, 2, 16, 0)), 1)
+        self.assertEqual(self.sla_activities().user_id, self.agent | self.manager)
+        self.assertIn("Call the customer.", self.sla_messages()[0].body)
+        self.assertFalse(self.tracking.next_check_at, "nothing left to check")
+        # finishing the work closes the SLA's to-dos
+        with freeze_time(utc(2026, 3, 2, 16, 30)):
+            self.partner.function = "done"
+        self.assertEqual(self.tracking.status, "breached")
+        self.assertEqual(
+            self.tracking.breach_duration_hours, 2.0
+        )  # 6 h of business time by 17:30 local, minus 4 h
+        self.assertFalse(self.sla_activities())
+
+    def test_missed_scans_catch_up_with_one_breach(self):
+        self.assertEqual(self.scan(utc(2026, 3, 2, 14, 30)), 1)
+        self.assertEqual(self.tracking.status, "breached")
+        self.assertEqual(
+            self.tracking.breached_at, utc(2026, 3, 2, 14, 0), "the breach time, not the scan time"
+        )
+        self.assertEqual(len(self.sla_messages()), 2, "one breach message and the breach escalation")
+
+    def test_paused_tracking_is_not_breached(self):
+        with freeze_time(utc(2026, 3, 2, 10, 0)):
+            self.partner.function = "waiting"
+        self.assertEqual(self.scan(utc(2026, 3, 3, 16, 0)), 0)
+        self.assertEqual(self.tracking.status, "paused")
+
+    def test_met_before_the_scan_is_never_breached(self):
+        with freeze_time(utc(2026, 3, 2, 13, 30)):
+            self.partner.function = "done"
+        self.assertEqual(self.scan(utc(2026, 3, 2, 14, 0)), 0)
+        self.assertEqual(self.tracking.status, "met")
+
+    def test_batches_are_bounded(self):
+        with freeze_time(utc(2026, 3, 2, 9, 0)):
+            self.env["res.partner"].create([{"name": "Shop %s" % i, "ref": "T-%s" % i} for i in range(5)])
+        # 5 normal-priority SLAs + the key account are due for their 50 % warning by Mon 15:00 local
+        self.assertEqual(self.scan_limited(utc(2026, 3, 2, 14, 0), 4), 4)
+        self.assertEqual(self.scan_limited(utc(2026, 3, 2, 14, 0), 4), 2)
+        self.assertEqual(self.scan_limited(utc(2026, 3, 2, 14, 0), 4), 0)
+
+    def scan_limited(self, now, limit):
+        return self.env["sla.tracking"]._job_check_deadlines(limit=limit, now=now)
+
+    def test_job_runner_entry_point(self):
+        with freeze_time(utc(2026, 3, 2, 14, 0)):
+            done = self.env["workflow.job"].run_job("sla.tracking", "_job_check_deadlines")
+        self.assertEqual(done, 1)
+        self.assertEqual(self.tracking.status, "breached")
+        with self.assertRaises(AccessError):
+            self.env["workflow.job"].with_user(self.agent).run_job("sla.tracking", "_job_check_deadlines")
+
+    def test_achieved_percent_per_sla(self):
+        with freeze_time(utc(2026, 3, 2, 9, 0)):
+            other = self.env["res.partner"].create({"name": "Other key", "ref": "T-10", "is_company": True})
+        with freeze_time(utc(2026, 3, 2, 10, 0)):
+            other.function = "done"
+        self.scan(utc(2026, 3, 2, 14, 0))
+        self.assertEqual(self.sla_high.achieved_percent, 50.0)
+        groups = self.env["sla.tracking"].read_group(
+            [("sla_id", "=", self.sla_high.id), ("status", "in", ("met", "breached"))],
+            ["achieved_rate:avg"],
+            ["sla_id"],
+        )
+        self.assertEqual(groups[0]["achieved_rate"], 50.0)
