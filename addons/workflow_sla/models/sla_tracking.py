@@ -3,6 +3,7 @@ import json
 import logging
 from collections import defaultdict
 
+from markupsafe import Markup, escape
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
@@ -539,9 +540,14 @@ class SlaTracking(models.Model):
         return "%s %s" % (message, info.note) if info.note else message
 
     def _sla_notify(self, events):
-        """``events``: [(tracking, 'warning'|'breach'|'escalation', percent|None|step)]."""
+        """``events``: [(tracking, 'warning'|'breach'|'escalation', percent|None|step)].
+
+        Events with recipients are posted (mail notification) with a to-do for breaches
+        and escalations; events nobody is responsible for are logged in one batch per model."""
         alert_rule = self.env["alert.rule"].sudo() if "alert.rule" in self.env else None
         activity_type = self.env.ref("workflow_sla.mail_activity_sla", raise_if_not_found=False)
+        hosts = self._sla_hosts(self.browse([rec.id for rec, _kind, _info in events]))
+        logs = defaultdict(dict)  # (model, subject) -> {res_id: body}
         for rec, kind, info in events:
             step = info if kind == "escalation" else None
             message = rec._sla_message(kind, info)
@@ -549,27 +555,57 @@ class SlaTracking(models.Model):
             if alert_rule is not None and hasattr(alert_rule, "raise_alert"):
                 rec._sla_raise_alert(alert_rule, kind, message, users)
                 continue
-            target = rec._sla_target_record()
-            host = target if target is not None and hasattr(target, "message_post") else rec
+            host = hosts[rec.id]
+            subject = _("SLA warning") if kind == "warning" else _("SLA breach")
+            if not users:
+                bodies = logs[(host._name, subject)]
+                bodies[host.id] = (
+                    escape(message)
+                    if host.id not in bodies
+                    else bodies[host.id] + Markup("<br/>") + escape(message)
+                )
+                continue
             host.with_context(mail_notify_force_send=False).message_post(
                 body=message,
-                subject=_("SLA warning") if kind == "warning" else _("SLA breach"),
+                subject=subject,
                 partner_ids=users.partner_id.ids,
                 message_type="comment",
-                subtype_xmlid="mail.mt_comment" if users else "mail.mt_note",
+                subtype_xmlid="mail.mt_comment",
             )
             breach_step = kind == "breach" and 100.0 in rec.sla_id.escalation_step_ids.mapped(
                 "elapsed_percent"
             )
-            if activity_type and users and kind != "warning" and not breach_step:
-                act_host = target if target is not None and hasattr(target, "activity_schedule") else rec
+            if activity_type and kind != "warning" and not breach_step:
                 for user in users:
-                    act_host.activity_schedule(
+                    host.activity_schedule(
                         activity_type_id=activity_type.id,
                         summary=message[:200],
                         user_id=user.id,
                         date_deadline=fields.Date.context_today(rec),
                     )
+        for (model_name, subject), bodies in logs.items():
+            self.env[model_name].sudo().browse(list(bodies))._message_log_batch(bodies, subject=subject)
+
+    @api.model
+    def _sla_hosts(self, trackings):
+        """{tracking id: the record when it exists and has a chatter and activities, else the tracking}"""
+        by_model = defaultdict(set)
+        for rec in trackings:
+            by_model[rec.model_name].add(rec.record_id)
+        alive = {}
+        for model_name, ids in by_model.items():
+            if model_name not in self.env:
+                continue
+            Model = self.env[model_name]
+            if not (hasattr(Model, "message_post") and hasattr(Model, "activity_schedule")):
+                continue
+            alive[model_name] = set(Model.sudo().browse(ids).exists().ids)
+        return {
+            rec.id: self.env[rec.model_name].sudo().browse(rec.record_id)
+            if rec.record_id in alive.get(rec.model_name, ())
+            else rec
+            for rec in trackings
+        }
 
     def _sla_raise_alert(self, alert_rule, kind, message, users):
         """Hand the event to workflow_alerts; only the keywords it accepts are passed."""
