@@ -9,6 +9,7 @@ class WorkflowHook(models.AbstractModel):
     @api.model
     def _hook_watched(self):
         res = super()._hook_watched()
+        self.env["sla.definition"].flush_model(["model_name", "active"])
         self.env.cr.execute(
             "SELECT DISTINCT model_name FROM sla_definition WHERE active AND model_name IS NOT NULL"
         )

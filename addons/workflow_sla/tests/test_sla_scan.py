@@ -160,3 +160,56 @@ class TestSlaScan(SlaPartnerCase):
             ["sla_id"],
         )
         self.assertEqual(groups[0]["achieved_rate"], 50.0)
+
+    def test_unassigned_sla_goes_to_the_team_manager(self):
+        with freeze_time(utc(2026, 3, 2, 9, 0)):
+            lonely = self.env["res.partner"].create({"name": "No owner", "ref": "T-11", "is_company": True})
+        self.assertFalse(self.tracking_of(lonely).user_id)
+        self.scan(utc(2026, 3, 2, 14, 0))
+        breach = lonely.message_ids.filtered(lambda m: "is breached" in (m.body or ""))
+        self.assertEqual(breach.partner_ids, self.manager.partner_id)
+
+    def test_nobody_to_notify_logs_a_note(self):
+        self.team.manager_id = False
+        with freeze_time(utc(2026, 3, 2, 9, 0)):
+            lonely = self.env["res.partner"].create({"name": "No owner", "ref": "T-12", "is_company": True})
+        self.scan(utc(2026, 3, 2, 11, 0))
+        notes = lonely.message_ids.filtered(lambda m: "50%" in (m.body or ""))
+        self.assertEqual(len(notes), 1)
+        self.assertFalse(notes.partner_ids)
+        self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
+
+    def test_tracking_of_a_model_without_chatter_hosts_its_messages(self):
+        partner_model = self.env["ir.model"]._get("res.partner.category")
+        sla = self.env["sla.definition"].create(
+            {
+                "name": "Tags reviewed within an hour",
+                "code": "T_TAG",
+                "model_id": partner_model.id,
+                "critical_threshold": 1,
+                "use_business_hours": False,
+                "warning_levels": "",
+            }
+        )
+        with freeze_time(utc(2026, 3, 7, 22, 0)):  # a Saturday night: around the clock
+            tag = self.env["res.partner.category"].create({"name": "Raw milk"})
+        tracking = self.tracking_of_model(tag)
+        self.assertEqual((tracking.sla_id, tracking.due_at), (sla, utc(2026, 3, 7, 23, 0)))
+        self.scan(utc(2026, 3, 7, 22, 59))
+        self.assertEqual(tracking.status, "active")
+        self.scan(utc(2026, 3, 7, 23, 0))
+        self.assertEqual(tracking.status, "breached")
+        self.assertIn("is breached", tracking.message_ids[0].body)
+
+    def tracking_of_model(self, record):
+        return self.env["sla.tracking"].search(
+            [("model_name", "=", record._name), ("record_id", "=", record.id)]
+        )
+
+    def test_demo_key_account_is_tracked(self):
+        partner = self.env.ref("workflow_sla.demo_partner_key_account", raise_if_not_found=False)
+        if partner is None:  # installed without demo data: nothing to check
+            return
+        tracking = self.tracking_of(partner)
+        self.assertEqual(tracking.sla_id, self.env.ref("workflow_sla.sla_definition_demo_key_account"))
+        self.assertTrue(tracking.due_at)
