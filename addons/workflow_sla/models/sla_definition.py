@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from odoo.addons.workflow_automation.tools import conditions
@@ -233,26 +233,44 @@ class SlaDefinition(models.Model):
 
     @api.model
     def _for_model(self, model_name):
-        return self.sudo().search([("model_name", "=", model_name)], order="metric_type, sequence, id")
+        """Active definitions of a model, by metric then priority (cached per registry)."""
+        return self.sudo().browse(self._for_model_ids(model_name))
+
+    @api.model
+    @tools.ormcache("model_name")
+    def _for_model_ids(self, model_name):
+        return tuple(
+            self.sudo()
+            .with_context(active_test=True)
+            .search([("model_name", "=", model_name)], order="metric_type, sequence, id")
+            .ids
+        )
 
     # -- configuration changes ------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
+        self.env.registry.clear_cache()
         self.env["workflow.hook"]._hook_refresh()
         return records
 
     def write(self, vals):
         res = super().write(vals)
+        if {"model_id", "active", "sequence", "metric_type"} & set(vals):
+            self.env.registry.clear_cache()
         if {"model_id", "active"} & set(vals):
             self.env["workflow.hook"]._hook_refresh()
-        if TARGET_FIELDS & set(vals) or "escalation_step_ids" in vals:
+        if "active" in vals and not vals["active"]:
+            # an archived SLA no longer runs
+            self.tracking_ids._sla_open()._sla_cancel(fields.Datetime.now())
+        elif TARGET_FIELDS & set(vals) or "escalation_step_ids" in vals:
             self.tracking_ids._sla_open()._sla_recompute()
         return res
 
     def unlink(self):
         self.env["sla.tracking"].sudo().search([("sla_id", "in", self.ids)]).unlink()
         res = super().unlink()
+        self.env.registry.clear_cache()
         self.env["workflow.hook"]._hook_refresh()
         return res
 
@@ -278,11 +296,12 @@ class SlaDefinition(models.Model):
         return True
 
     @api.model
-    def _install_engine_definitions(self):
+    def _install_engine_definitions(self, specs=None):
         """Give the engine's models (workflow instances, approval requests) a default SLA
         when they exist in this database; nothing happens otherwise."""
         Model = self.env["ir.model"].sudo()
-        for spec in ENGINE_DEFAULTS:
+        created = self.browse()
+        for spec in ENGINE_DEFAULTS if specs is None else specs:
             model = Model._get(spec["model"])
             if not model or self.with_context(active_test=False).search_count([("code", "=", spec["code"])]):
                 continue
@@ -296,7 +315,8 @@ class SlaDefinition(models.Model):
             user_field = spec["user_field"] and self.env["ir.model.fields"]._get(
                 spec["model"], spec["user_field"]
             )
-            self.create(
+            calendar = self.env.company.resource_calendar_id
+            created |= self.create(
                 {
                     "name": spec["name"],
                     "code": spec["code"],
@@ -307,7 +327,8 @@ class SlaDefinition(models.Model):
                     "stop_domain": spec["stop_domain"],
                     "cancel_domain": spec["cancel_domain"],
                     "user_field_id": user_field.id if user_field else False,
-                    "calendar_id": self.env.company.resource_calendar_id.id,
+                    "use_business_hours": bool(calendar),
+                    "calendar_id": calendar.id,
                 }
             )
-        return True
+        return created

@@ -18,6 +18,10 @@ class SlaEscalationStep(models.Model):
     )
     notify_responsible = fields.Boolean(default=True, help="Notify the user responsible for the record.")
     notify_team_manager = fields.Boolean(default=True, help="Notify the manager of the SLA's team.")
+    notify_responsible_manager = fields.Boolean(
+        string="Notify Responsible's Manager",
+        help="Notify the manager of the responsible's employee (needs the Employees app).",
+    )
     user_ids = fields.Many2many("res.users", string="Also Notify")
     note = fields.Char(translate=True, help="Added to the escalation message.")
 

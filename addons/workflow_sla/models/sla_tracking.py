@@ -161,6 +161,11 @@ class SlaTracking(models.Model):
             remaining = records
             for sla in definitions.filtered(lambda d, m=metric: d.metric_type == m):
                 matched = remaining.filtered_domain(sla._domain("applies_domain"))
+                if "company_id" in records._fields and records._fields["company_id"].type == "many2one":
+                    # a company's SLA applies to its records and to records shared by all companies
+                    matched = matched.filtered(
+                        lambda r, c=sla.company_id: not r.company_id or r.company_id == c
+                    )
                 remaining -= matched
                 if not matched:
                     continue
@@ -301,7 +306,18 @@ class SlaTracking(models.Model):
             return
         self._sla_close_pauses(todo, now)
         todo.write({"status": "active"})
+        todo._sla_update_paused_hours(now)
         todo._sla_recompute(now=now)
+
+    def _sla_update_paused_hours(self, now, clock=None):
+        """Business hours spent paused so far; returns {tracking id: pauses}."""
+        clock = clock or BusinessClock(self.env)
+        pauses = self._sla_pauses()
+        for rec in self:
+            calendar = rec.sla_id._calendar()
+            paused = sum(clock.elapsed(calendar, start, stop or now) for start, stop in pauses[rec.id])
+            rec.total_paused_hours = paused / 3600.0
+        return pauses
 
     @api.model
     def _sla_close_pauses(self, trackings, now):
@@ -314,16 +330,13 @@ class SlaTracking(models.Model):
             return
         self._sla_close_pauses(self, now)
         clock = BusinessClock(self.env)
-        pauses = self._sla_pauses()
+        pauses = self._sla_update_paused_hours(now, clock)
         for rec in self:
-            calendar = rec.sla_id._calendar()
-            actual = clock.elapsed(calendar, rec.started_at, now, pauses[rec.id])
-            paused = sum(clock.elapsed(calendar, start, stop or now) for start, stop in pauses[rec.id])
+            actual = clock.elapsed(rec.sla_id._calendar(), rec.started_at, now, pauses[rec.id])
             target = int(round(rec.target_hours * 3600))
             vals = {
                 "completed_at": now,
                 "actual_hours": actual / 3600.0,
-                "total_paused_hours": paused / 3600.0,
                 "next_check_at": False,
                 "checkpoints": [],
             }
@@ -512,10 +525,27 @@ class SlaTracking(models.Model):
         if step is not None:
             if step.notify_team_manager:
                 users |= self.team_id.manager_id
+            if step.notify_responsible_manager:
+                users |= self._sla_hr_manager()
             users |= step.user_ids
         elif not users:
             users |= self.team_id.manager_id
         return users.filtered(lambda u: u.active)
+
+    def _sla_hr_manager(self):
+        """The responsible's manager in HR (when the hr module is installed)."""
+        self.ensure_one()
+        if not self.user_id or "hr.employee" not in self.env:
+            return self.env["res.users"]
+        employees = (
+            self.env["hr.employee"]
+            .sudo()
+            .search(
+                [("user_id", "=", self.user_id.id), ("company_id", "in", [self.company_id.id, False])],
+                limit=1,
+            )
+        )
+        return employees.parent_id.user_id
 
     def _sla_message(self, kind, info):
         self.ensure_one()

@@ -172,3 +172,39 @@ class TestSlaLifecycle(SlaPartnerCase):
             self.env["sla.definition"].create(dict(base, code="BAD4", warning_levels="120"))
         with self.assertRaises(ValidationError):
             self.env["sla.definition"].create(dict(base, code="BAD5", calendar_id=False))
+
+    def test_archiving_an_sla_cancels_its_open_trackings(self):
+        partner = self.new_partner(utc(2026, 3, 2, 9, 0))
+        self.sla_normal.active = False
+        self.assertEqual(self.tracking(partner).status, "cancelled")
+        other = self.new_partner(utc(2026, 3, 2, 9, 0), ref="T-4")
+        self.assertFalse(self.tracking(other), "an archived SLA starts nothing")
+
+    def test_sla_of_another_company_does_not_apply(self):
+        other_company = self.env["res.company"].create({"name": "Other dairy"})
+        partner = self.new_partner(utc(2026, 3, 2, 9, 0), company_id=other_company.id)
+        self.assertFalse(self.tracking(partner))
+        shared = self.new_partner(utc(2026, 3, 2, 9, 0), ref="T-5")
+        self.assertEqual(self.tracking(shared).sla_id, self.sla_normal)
+
+    def test_engine_definitions_only_for_existing_models(self):
+        spec = {
+            "model": "res.partner",
+            "code": "T_ENGINE",
+            "name": "Engine default",
+            "metric_type": "delivery_time",
+            "critical_threshold": 4.0,
+            "start_domain": "[('ref', '=', 'ENGINE')]",
+            "stop_domain": "[('function', '=', 'done')]",
+            "cancel_domain": "[]",
+            "user_field": "user_id",
+        }
+        missing = dict(spec, model="no.such.model", code="T_MISSING")
+        created = self.env["sla.definition"]._install_engine_definitions(specs=[spec, missing])
+        self.assertEqual(created.mapped("code"), ["T_ENGINE"])
+        self.assertEqual(created.user_field_id.name, "user_id")
+        # installing twice creates nothing more
+        self.assertFalse(self.env["sla.definition"]._install_engine_definitions(specs=[spec]))
+        partner = self.new_partner(utc(2026, 3, 2, 9, 0), ref="ENGINE", user_id=self.agent.id)
+        tracking = self.tracking(partner, "delivery_time")
+        self.assertEqual((tracking.sla_id, tracking.user_id), (created, self.agent))
