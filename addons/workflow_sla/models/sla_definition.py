@@ -180,6 +180,14 @@ class SlaDefinition(models.Model):
                 raise ValidationError(
                     _("SLA %(sla)s counts business hours: choose its calendar.", sla=sla.name)
                 )
+            if sla.use_business_hours and not sla.calendar_id.attendance_ids:
+                raise ValidationError(
+                    _(
+                        "The business hours %(calendar)s of SLA %(sla)s have no working time.",
+                        calendar=sla.calendar_id.name,
+                        sla=sla.name,
+                    )
+                )
 
     # -- helpers used by the tracking ------------------------------------
     def _domain(self, fname):

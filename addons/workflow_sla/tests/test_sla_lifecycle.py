@@ -172,6 +172,9 @@ class TestSlaLifecycle(SlaPartnerCase):
             self.env["sla.definition"].create(dict(base, code="BAD4", warning_levels="120"))
         with self.assertRaises(ValidationError):
             self.env["sla.definition"].create(dict(base, code="BAD5", calendar_id=False))
+        empty = self.env["resource.calendar"].create({"name": "Never open", "attendance_ids": [(5, 0, 0)]})
+        with self.assertRaises(ValidationError):
+            self.env["sla.definition"].create(dict(base, code="BAD6", calendar_id=empty.id))
 
     def test_archiving_an_sla_cancels_its_open_trackings(self):
         partner = self.new_partner(utc(2026, 3, 2, 9, 0))
