@@ -578,6 +578,7 @@ class SlaTracking(models.Model):
         activity_type = self.env.ref("workflow_sla.mail_activity_sla", raise_if_not_found=False)
         hosts = self._sla_hosts(self.browse([rec.id for rec, _kind, _info in events]))
         logs = defaultdict(dict)  # (model, subject) -> {res_id: body}
+        activities = []
         for rec, kind, info in events:
             step = info if kind == "escalation" else None
             message = rec._sla_message(kind, info)
@@ -606,15 +607,23 @@ class SlaTracking(models.Model):
                 "elapsed_percent"
             )
             if activity_type and kind != "warning" and not breach_step:
-                for user in users:
-                    host.activity_schedule(
-                        activity_type_id=activity_type.id,
-                        summary=message[:200],
-                        user_id=user.id,
-                        date_deadline=fields.Date.context_today(rec),
-                    )
+                activities += [
+                    {
+                        "res_model_id": self.env["ir.model"]._get_id(host._name),
+                        "res_id": host.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": message[:200],
+                        "note": escape(message),
+                        "user_id": user.id,
+                        "date_deadline": fields.Date.context_today(rec),
+                    }
+                    for user in users
+                ]
         for (model_name, subject), bodies in logs.items():
             self.env[model_name].sudo().browse(list(bodies))._message_log_batch(bodies, subject=subject)
+        if activities:
+            # one insert for the batch; the message above already notified the users
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(activities)
 
     @api.model
     def _sla_hosts(self, trackings):
