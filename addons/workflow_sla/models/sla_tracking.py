@@ -584,8 +584,12 @@ class SlaTracking(models.Model):
             message = rec._sla_message(kind, info)
             users = rec._sla_recipients(step)
             if alert_rule is not None and hasattr(alert_rule, "raise_alert"):
-                rec._sla_raise_alert(alert_rule, kind, message, users)
-                continue
+                try:
+                    with self.env.cr.savepoint():
+                        rec._sla_raise_alert(alert_rule, kind, message, users)
+                    continue
+                except Exception:  # the breach stays recorded: fall back to the chatter
+                    _logger.exception("workflow_alerts refused the SLA event of tracking %s", rec.id)
             host = hosts[rec.id]
             subject = _("SLA warning") if kind == "warning" else _("SLA breach")
             if not users:
