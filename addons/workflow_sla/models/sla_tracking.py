@@ -1,4 +1,3 @@
-import inspect
 import json
 import logging
 from collections import defaultdict
@@ -572,47 +571,58 @@ class SlaTracking(models.Model):
     def _sla_notify(self, events):
         """``events``: [(tracking, 'warning'|'breach'|'escalation', percent|None|step)].
 
-        Events with recipients are posted (mail notification) with a to-do for breaches
-        and escalations; events nobody is responsible for are logged in one batch per model."""
-        alert_rule = self.env["alert.rule"].sudo() if "alert.rule" in self.env else None
+        With workflow_alerts installed and the definition's alert rule found, the alert
+        pipeline notifies (channels, deduplication, escalation of the alert).  Otherwise
+        events with recipients are posted on the record (mail notification) and events
+        nobody is responsible for are logged in one batch per model.  Breaches and
+        escalations also give their recipients a to-do (one insert for the batch)."""
+        alert_model = self.env["alert.rule"].sudo() if "alert.rule" in self.env else None
+        rule_found = {}
         activity_type = self.env.ref("workflow_sla.mail_activity_sla", raise_if_not_found=False)
         hosts = self._sla_hosts(self.browse([rec.id for rec, _kind, _info in events]))
         logs = defaultdict(dict)  # (model, subject) -> {res_id: body}
-        activities = []
+        activities = {}  # (model, res_id, user id) -> values
         for rec, kind, info in events:
             step = info if kind == "escalation" else None
             message = rec._sla_message(kind, info)
             users = rec._sla_recipients(step)
-            if alert_rule is not None and hasattr(alert_rule, "raise_alert"):
-                try:
-                    with self.env.cr.savepoint():
-                        rec._sla_raise_alert(alert_rule, kind, message, users)
-                    continue
-                except Exception:  # the breach stays recorded: fall back to the chatter
-                    _logger.exception("workflow_alerts refused the SLA event of tracking %s", rec.id)
             host = hosts[rec.id]
-            subject = _("SLA warning") if kind == "warning" else _("SLA breach")
-            if not users:
-                bodies = logs[(host._name, subject)]
-                bodies[host.id] = (
-                    escape(message)
-                    if host.id not in bodies
-                    else bodies[host.id] + Markup("<br/>") + escape(message)
+            code = rec.sla_id.alert_rule_code
+            if alert_model is not None and code and code not in rule_found:
+                rule_found[code] = bool(
+                    alert_model.with_context(active_test=False).search_count([("code", "=", code)])
                 )
-                continue
-            host.with_context(mail_notify_force_send=False).message_post(
-                body=message,
-                subject=subject,
-                partner_ids=users.partner_id.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
+            if not (
+                code
+                and rule_found.get(code)
+                and rec._sla_raise_alert(alert_model, code, kind, info, message, host)
+            ):
+                subject = _("SLA warning") if kind == "warning" else _("SLA breach")
+                if users:
+                    host.with_context(mail_notify_force_send=False).message_post(
+                        body=message,
+                        subject=subject,
+                        partner_ids=users.partner_id.ids,
+                        message_type="comment",
+                        subtype_xmlid="mail.mt_comment",
+                    )
+                else:
+                    bodies = logs[(host._name, subject)]
+                    bodies[host.id] = (
+                        bodies[host.id] + Markup("<br/>") + escape(message)
+                        if host.id in bodies
+                        else escape(message)
+                    )
             breach_step = kind == "breach" and 100.0 in rec.sla_id.escalation_step_ids.mapped(
                 "elapsed_percent"
             )
-            if activity_type and kind != "warning" and not breach_step:
-                activities += [
-                    {
+            if activity_type and users and kind != "warning" and not breach_step:
+                for user in users:
+                    key = (host._name, host.id, user.id)
+                    if key in activities:  # one to-do per record and user: several events join it
+                        activities[key]["note"] += Markup("<br/>") + escape(message)
+                        continue
+                    activities[key] = {
                         "res_model_id": self.env["ir.model"]._get_id(host._name),
                         "res_id": host.id,
                         "activity_type_id": activity_type.id,
@@ -621,13 +631,13 @@ class SlaTracking(models.Model):
                         "user_id": user.id,
                         "date_deadline": fields.Date.context_today(rec),
                     }
-                    for user in users
-                ]
         for (model_name, subject), bodies in logs.items():
             self.env[model_name].sudo().browse(list(bodies))._message_log_batch(bodies, subject=subject)
         if activities:
-            # one insert for the batch; the message above already notified the users
-            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(activities)
+            # one insert for the batch; the message or alert already notified the users
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+                list(activities.values())
+            )
 
     @api.model
     def _sla_hosts(self, trackings):
@@ -650,25 +660,25 @@ class SlaTracking(models.Model):
             for rec in trackings
         }
 
-    def _sla_raise_alert(self, alert_rule, kind, message, users):
-        """Hand the event to workflow_alerts; only the keywords it accepts are passed."""
-        kwargs = {
-            "alert_type": "sla",
-            "severity": {"warning": "warning", "breach": "critical", "escalation": "critical"}[kind],
-            "title": message[:200],
-            "message": message,
-            "model_name": self.model_name,
-            "res_model": self.model_name,
-            "record_id": self.record_id,
-            "res_id": self.record_id,
-            "user_ids": users.ids,
-            "company_id": self.company_id.id,
-            "key": "sla:%s:%s:%s" % (self.id, kind, self.last_checkpoint),
-        }
-        params = inspect.signature(alert_rule.raise_alert).parameters
-        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-            kwargs = {k: v for k, v in kwargs.items() if k in params}
-        alert_rule.raise_alert(**kwargs)
+    def _sla_raise_alert(self, alert_model, code, kind, info, message, host):
+        """Hand the event to workflow_alerts' rule ``code``; False when it refused it."""
+        self.ensure_one()
+        severity = {"warning": "warning", "breach": "critical", "escalation": "urgent"}[kind]
+        level = info.elapsed_percent if kind == "escalation" else (info if kind == "warning" else 100)
+        try:
+            with self.env.cr.savepoint():
+                alert_model.raise_alert(
+                    code,
+                    records=host,
+                    severity=severity,
+                    message=message,
+                    title=_("SLA %(sla)s: %(record)s", sla=self.sla_id.name, record=self.record_name or ""),
+                    dedup_key="sla:%s:%s:%s" % (self.id, kind, level),
+                )
+        except Exception:  # the breach stays recorded: fall back to the chatter
+            _logger.exception("workflow_alerts refused the SLA event of tracking %s", self.id)
+            return False
+        return True
 
     def _sla_target_record(self):
         self.ensure_one()

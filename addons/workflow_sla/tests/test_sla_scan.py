@@ -213,3 +213,23 @@ class TestSlaScan(SlaPartnerCase):
         tracking = self.tracking_of(partner)
         self.assertEqual(tracking.sla_id, self.env.ref("workflow_sla.sla_definition_demo_key_account"))
         self.assertTrue(tracking.due_at)
+
+    def test_breach_and_escalation_at_once_to_the_same_user(self):
+        self.team.manager_id = self.agent  # both steps notify the agent
+        with freeze_time(utc(2026, 3, 2, 9, 0)):
+            second = self.env["res.partner"].create(
+                {"name": "Second key account", "ref": "T-13", "is_company": True, "user_id": self.agent.id}
+            )
+        # Tuesday: 100 % and 150 % are both past for both records, handled in one batch
+        self.scan(utc(2026, 3, 3, 16, 0))
+        for partner in self.partner | second:
+            activities = self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", partner.id),
+                    ("activity_type_id", "=", self.activity_type.id),
+                ]
+            )
+            self.assertEqual(activities.user_id, self.agent)
+            self.assertEqual(len(activities), 1, "one to-do per record and user")
+            self.assertIn("150%", str(activities.note))
