@@ -291,6 +291,24 @@ class SlaTracking(models.Model):
         if due_now:
             due_now._sla_process_checkpoints(now)
 
+    @api.model
+    def _sla_reschedule(self, calendars, since=None):
+        """Business hours changed: re-plan the open trackings counted on ``calendars``
+        whose due date may move (due after ``since``, or paused)."""
+        if not calendars:
+            return
+        domain = [
+            ("status", "in", ("active", "paused", "breached")),
+            ("completed_at", "=", False),
+            ("sla_id.use_business_hours", "=", True),
+            ("sla_id.calendar_id", "in", calendars.ids),
+        ]
+        if since:
+            domain += ["|", ("due_at", "=", False), ("due_at", ">=", since)]
+        trackings = self.sudo().search(domain)
+        if trackings:
+            trackings._sla_recompute()
+
     def _sla_pause(self, now):
         # a breached SLA keeps running: its clock is already broken
         todo = self.filtered(lambda t: t.status == "active")

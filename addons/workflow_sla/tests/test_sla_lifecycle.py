@@ -211,3 +211,19 @@ class TestSlaLifecycle(SlaPartnerCase):
         partner = self.new_partner(utc(2026, 3, 2, 9, 0), ref="ENGINE", user_id=self.agent.id)
         tracking = self.tracking(partner, "delivery_time")
         self.assertEqual((tracking.sla_id, tracking.user_id), (created, self.agent))
+
+    def test_holiday_declared_after_the_start_moves_the_due_date(self):
+        partner = self.new_partner(utc(2026, 3, 2, 9, 0))  # 8 h -> Tue 10:00 local
+        tracking = self.tracking(partner)
+        self.assertEqual(tracking.due_at, utc(2026, 3, 3, 9, 0))
+        with freeze_time(utc(2026, 3, 2, 10, 0)):
+            holiday = self._holiday(self.calendar, utc(2026, 3, 2, 23, 0), utc(2026, 3, 3, 22, 59, 59))
+        self.assertEqual(tracking.due_at, utc(2026, 3, 4, 9, 0), "Tuesday is off: Wednesday 10:00 local")
+        with freeze_time(utc(2026, 3, 2, 10, 0)):
+            holiday.unlink()
+        self.assertEqual(tracking.due_at, utc(2026, 3, 3, 9, 0))
+        # longer opening hours move it too: Monday afternoon until 19:00 -> 10-12, 13-19 = 8 h on Monday
+        monday_pm = self.calendar.attendance_ids.filtered(lambda a: a.dayofweek == "0" and a.hour_from == 13)
+        with freeze_time(utc(2026, 3, 2, 10, 0)):
+            self.calendar.write({"attendance_ids": [(1, monday_pm.id, {"hour_to": 19})]})
+        self.assertEqual(tracking.due_at, utc(2026, 3, 2, 18, 0))
