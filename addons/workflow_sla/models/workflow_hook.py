@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools import sql
 
 
 class WorkflowHook(models.AbstractModel):
@@ -9,6 +10,8 @@ class WorkflowHook(models.AbstractModel):
     @api.model
     def _hook_watched(self):
         res = super()._hook_watched()
+        if not sql.table_exists(self.env.cr, "sla_definition"):  # a failed query would abort the transaction
+            return res
         self.env["sla.definition"].flush_model(["model_name", "active"])
         self.env.cr.execute(
             "SELECT DISTINCT model_name FROM sla_definition WHERE active AND model_name IS NOT NULL"
