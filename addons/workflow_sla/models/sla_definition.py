@@ -240,8 +240,7 @@ class SlaDefinition(models.Model):
                 for term in sla._domain(fname):
                     if isinstance(term, (list, tuple)):
                         names.add(term[0].split(".")[0])
-            if sla.user_field_id:
-                names.add(sla.user_field_id.name)
+            names.add(sla.user_field_id.name or "user_id")
         return names
 
     @api.model

@@ -189,6 +189,10 @@ class SlaTracking(models.Model):
                     if tracking.sla_id != sla:
                         tracking.write(self._sla_target_vals(sla, record))
                         retarget |= tracking
+                    else:
+                        user_id = self._sla_target_vals(sla, record)["user_id"]
+                        if tracking.user_id.id != user_id:  # reassigned: warnings go to the new owner
+                            tracking.user_id = user_id
                     if record.id in cancelled:
                         to_cancel |= tracking
                     elif record.id in stopped:

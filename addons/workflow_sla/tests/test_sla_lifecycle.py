@@ -227,3 +227,11 @@ class TestSlaLifecycle(SlaPartnerCase):
         with freeze_time(utc(2026, 3, 2, 10, 0)):
             self.calendar.write({"attendance_ids": [(1, monday_pm.id, {"hour_to": 19})]})
         self.assertEqual(tracking.due_at, utc(2026, 3, 2, 18, 0))
+
+    def test_reassignment_follows_the_record(self):
+        partner = self.new_partner(utc(2026, 3, 2, 9, 0), user_id=self.agent.id)
+        self.assertEqual(self.tracking(partner).user_id, self.agent)
+        self.change(utc(2026, 3, 2, 10, 0), partner, {"user_id": self.manager.id})
+        tracking = self.tracking(partner)
+        self.assertEqual(tracking.user_id, self.manager)
+        self.assertEqual(tracking.started_at, utc(2026, 3, 2, 9, 0), "the clock is not restarted")
