@@ -1,0 +1,775 @@
+import json
+import logging
+from collections import defaultdict
+
+from markupsafe import Markup, escape
+from psycopg2.extras import execute_values
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.workflow_automation.tools.jobs import job
+
+from ..tools.business_time import BusinessClock
+
+_logger = logging.getLogger(__name__)
+
+STATUSES = [
+    ("active", "Active"),
+    ("paused", "Paused"),
+    ("met", "Met"),
+    ("breached", "Breached"),
+    ("cancelled", "Cancelled"),
+]
+OPEN = ("active", "paused", "breached")
+
+
+def _dt(value):
+    return fields.Datetime.to_datetime(value) if value else None
+
+
+class SlaTracking(models.Model):
+    _name = "sla.tracking"
+    _description = "SLA Tracking"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "due_at, id"
+    _rec_name = "record_name"
+
+    sla_id = fields.Many2one("sla.definition", string="SLA", required=True, ondelete="cascade", index=True)
+    metric_type = fields.Selection(related="sla_id.metric_type", store=True, string="Metric")
+    model_name = fields.Char(required=True, index=True)
+    record_id = fields.Integer(required=True, index=True)
+    record_name = fields.Char()
+    team_id = fields.Many2one("sla.team", index=True)
+    user_id = fields.Many2one("res.users", string="Responsible", index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+
+    started_at = fields.Datetime(required=True)
+    due_at = fields.Datetime(string="Due", index=True)
+    warning_at = fields.Datetime(string="First Warning")
+    completed_at = fields.Datetime()
+    target_hours = fields.Float(string="Target (h)")
+
+    status = fields.Selection(STATUSES, required=True, default="active", index=True, tracking=True)
+    risk_state = fields.Selection(
+        [("on_track", "On Track"), ("warning", "At Risk"), ("breached", "Breached")],
+        default="on_track",
+        required=True,
+        index=True,
+    )
+    warning_level = fields.Float(string="Warning Level (%)", help="Highest warning level reached.")
+    breached_at = fields.Datetime()
+    breach_duration_hours = fields.Float(
+        string="Breach Duration (h)", help="Business hours beyond the target."
+    )
+    actual_hours = fields.Float(
+        string="Actual (h)", help="Business hours from start to completion, pauses left out."
+    )
+    total_paused_hours = fields.Float(string="Paused (h)", help="Business hours spent paused.")
+    achieved_rate = fields.Float(
+        string="Achieved %", group_operator="avg", help="100 when the SLA was met, 0 when it was breached."
+    )
+    pause_ids = fields.One2many("sla.pause", "tracking_id", string="Pauses")
+
+    # scan state: the pending checkpoints (percent of target, UTC datetime) and the next one
+    checkpoints = fields.Json(copy=False)
+    last_checkpoint = fields.Float(copy=False)
+    next_check_at = fields.Datetime(copy=False, readonly=True)
+
+    progress = fields.Float(
+        string="Elapsed %", compute="_compute_live", help="Business time elapsed against target."
+    )
+    elapsed_hours = fields.Float(string="Elapsed (h)", compute="_compute_live")
+    time_left_hours = fields.Float(string="Time Left (h)", compute="_compute_live")
+
+    _sql_constraints = [
+        (
+            "record_metric_unique",
+            "UNIQUE(model_name, record_id, metric_type)",
+            "A record has one SLA tracking per metric.",
+        ),
+    ]
+
+    def init(self):
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS sla_tracking_next_check_idx ON sla_tracking (next_check_at)
+               WHERE next_check_at IS NOT NULL"""
+        )
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS sla_tracking_active_due_idx ON sla_tracking (due_at)
+               WHERE status = 'active'"""
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS sla_tracking_record_idx ON sla_tracking (model_name, record_id)"
+        )
+
+    # ------------------------------------------------------------------
+    # live figures
+    # ------------------------------------------------------------------
+    def _compute_live(self):
+        clock = BusinessClock(self.env)
+        now = fields.Datetime.now()
+        pauses = self._sla_pauses()
+        for rec in self:
+            target = rec.target_hours or 0.0
+            if not rec.started_at or not rec.sla_id:
+                rec.progress = rec.elapsed_hours = rec.time_left_hours = 0.0
+                continue
+            until = rec.completed_at or now
+            seconds = clock.elapsed(rec.sla_id._calendar(), rec.started_at, until, pauses[rec.id])
+            rec.elapsed_hours = seconds / 3600.0
+            rec.progress = 100.0 * rec.elapsed_hours / target if target else 0.0
+            rec.time_left_hours = target - rec.elapsed_hours
+
+    def _sla_pauses(self):
+        """{tracking id: [(paused_at, resumed_at or None), ...]} in one query."""
+        result = defaultdict(list)
+        if self.ids:
+            for pause in self.env["sla.pause"].sudo().search([("tracking_id", "in", self.ids)]):
+                result[pause.tracking_id.id].append((pause.paused_at, pause.resumed_at or None))
+        return result
+
+    def _sla_open(self):
+        return self.filtered(lambda t: t.status in OPEN and not t.completed_at)
+
+    # ------------------------------------------------------------------
+    # lifecycle, driven by workflow.hook for any model
+    # ------------------------------------------------------------------
+    @api.model
+    def _sla_sync(self, records, now=None):
+        """Start, pause, resume, complete, cancel or re-target the SLAs of ``records``
+        after they were created or changed.  Set-based: one domain evaluation per
+        definition and condition for the whole batch."""
+        if not records:
+            return
+        definitions = self.env["sla.definition"]._for_model(records._name)
+        if not definitions:
+            return
+        now = now or fields.Datetime.now()
+        Tracking = self.sudo()
+        records = records.sudo().with_context(active_test=False).exists()
+        existing = Tracking.search([("model_name", "=", records._name), ("record_id", "in", records.ids)])
+        by_key = {(t.record_id, t.metric_type): t for t in existing}
+        to_create, retarget = [], Tracking
+        to_complete, to_cancel, to_pause, to_resume = Tracking, Tracking, Tracking, Tracking
+        pause_on_create, complete_on_create = set(), set()
+
+        for metric in dict.fromkeys(definitions.mapped("metric_type")):
+            remaining = records
+            for sla in definitions.filtered(lambda d, m=metric: d.metric_type == m):
+                matched = remaining.filtered_domain(sla._domain("applies_domain"))
+                if "company_id" in records._fields and records._fields["company_id"].type == "many2one":
+                    # a company's SLA applies to its records and to records shared by all companies
+                    matched = matched.filtered(
+                        lambda r, c=sla.company_id: not r.company_id or r.company_id == c
+                    )
+                remaining -= matched
+                if not matched:
+                    continue
+                started = set(matched.filtered_domain(sla._domain("start_domain")).ids)
+                # an empty stop/pause/cancel condition never holds
+                stopped, paused, cancelled = (
+                    set(matched.filtered_domain(domain).ids) if domain else set()
+                    for domain in (sla._domain(f) for f in ("stop_domain", "pause_domain", "cancel_domain"))
+                )
+                for record in matched:
+                    tracking = by_key.get((record.id, metric))
+                    if not tracking:
+                        if record.id in started and record.id not in cancelled:
+                            to_create.append(self._sla_new_vals(sla, record, now))
+                            if record.id in stopped:
+                                complete_on_create.add((record.id, metric))
+                            elif record.id in paused:
+                                pause_on_create.add((record.id, metric))
+                        continue
+                    if tracking.status not in OPEN or tracking.completed_at:
+                        continue
+                    if tracking.sla_id != sla:
+                        tracking.write(self._sla_target_vals(sla, record))
+                        retarget |= tracking
+                    else:
+                        user_id = self._sla_target_vals(sla, record)["user_id"]
+                        if tracking.user_id.id != user_id:  # reassigned: warnings go to the new owner
+                            tracking.user_id = user_id
+                    if record.id in cancelled:
+                        to_cancel |= tracking
+                    elif record.id in stopped:
+                        to_complete |= tracking
+                    elif record.id in paused:
+                        to_pause |= tracking
+                    elif tracking.status == "paused":
+                        to_resume |= tracking
+            # no definition of this metric applies any more: the SLA is void
+            for record in remaining:
+                tracking = by_key.get((record.id, metric))
+                if tracking and tracking.status in OPEN and not tracking.completed_at:
+                    to_cancel |= tracking
+
+        created = Tracking.create(to_create) if to_create else Tracking
+        if created:
+            created._sla_recompute(now=now)
+            for tracking in created:
+                key = (tracking.record_id, tracking.metric_type)
+                if key in complete_on_create:
+                    to_complete |= tracking
+                elif key in pause_on_create:
+                    to_pause |= tracking
+        to_cancel._sla_cancel(now)
+        (retarget - to_cancel)._sla_recompute(now=now, reset=True)
+        to_complete._sla_complete(now)
+        to_pause._sla_pause(now)
+        to_resume._sla_resume(now)
+
+    @api.model
+    def _sla_target_vals(self, sla, record):
+        user = self.env["res.users"]
+        field = sla.user_field_id.name if sla.user_field_id else "user_id"
+        if field in record._fields and record._fields[field].comodel_name == "res.users":
+            user = record[field]
+        company = (
+            record.company_id if "company_id" in record._fields and record.company_id else sla.company_id
+        )
+        return {
+            "sla_id": sla.id,
+            "team_id": sla.team_id.id,
+            "user_id": user.id,
+            "company_id": company.id,
+            "target_hours": sla.critical_threshold,
+        }
+
+    @api.model
+    def _sla_new_vals(self, sla, record, now):
+        vals = self._sla_target_vals(sla, record)
+        vals.update(
+            model_name=record._name,
+            record_id=record.id,
+            record_name=(record.display_name or "")[:200],
+            started_at=now,
+            status="active",
+        )
+        return vals
+
+    def _sla_recompute(self, now=None, reset=False, clock=None):
+        """Plan due date, warnings and escalations of open trackings on their calendar,
+        from the original start, pauses left out.  ``reset`` (after a change of SLA)
+        starts the checkpoints over and may lift a breach the new target no longer has."""
+        now = now or fields.Datetime.now()
+        clock = clock or BusinessClock(self.env)
+        pauses = self._sla_pauses()
+        due_now = self.browse()
+        for rec in self:
+            sla = rec.sla_id
+            target = int(round(sla.critical_threshold * 3600))
+            percents = sla._checkpoint_percents()
+            # an open pause is planned as if it ended now: the due date moves on resume
+            rec_pauses = [(start, stop or max(now, start)) for start, stop in pauses[rec.id]]
+            amounts = [int(round(target * pct / 100.0)) for pct in percents]
+            planned = clock.plan(sla._calendar(), rec.started_at, amounts, rec_pauses)
+            points = dict(zip(percents, planned, strict=True))
+            vals = {
+                "target_hours": sla.critical_threshold,
+                "due_at": points[100.0],
+                "warning_at": points.get(percents[0]) if percents[0] < 100 else False,
+            }
+            last = rec.last_checkpoint
+            if reset and (rec.status != "breached" or (points[100.0] and points[100.0] > now)):
+                # a new target from the original start: checkpoints start over, a breach
+                # the new target does not have is lifted
+                last = 0.0
+                vals.update(last_checkpoint=0.0, warning_level=0.0, risk_state="on_track")
+                if rec.status == "breached":
+                    vals.update(status="active", breached_at=False, achieved_rate=0.0)
+            pending = [
+                [pct, fields.Datetime.to_string(dt)] for pct, dt in points.items() if pct > last and dt
+            ]
+            status = vals.get("status", rec.status)
+            vals["checkpoints"] = pending
+            vals["next_check_at"] = pending[0][1] if pending and status in ("active", "breached") else False
+            if status == "breached":
+                vals["risk_state"] = "breached"
+            rec.write(vals)
+            if rec.next_check_at and rec.next_check_at <= now:
+                due_now |= rec
+        if due_now:
+            due_now._sla_process_checkpoints(now)
+
+    @api.model
+    def _sla_reschedule(self, calendars, since=None):
+        """Business hours changed: re-plan the open trackings counted on ``calendars``
+        whose due date may move (due after ``since``, or paused)."""
+        if not calendars:
+            return
+        domain = [
+            ("status", "in", ("active", "paused", "breached")),
+            ("completed_at", "=", False),
+            ("sla_id.use_business_hours", "=", True),
+            ("sla_id.calendar_id", "in", calendars.ids),
+        ]
+        if since:
+            domain += ["|", ("due_at", "=", False), ("due_at", ">=", since)]
+        trackings = self.sudo().search(domain)
+        if trackings:
+            trackings._sla_recompute()
+
+    def _sla_pause(self, now):
+        # a breached SLA keeps running: its clock is already broken
+        todo = self.filtered(lambda t: t.status == "active")
+        if not todo:
+            return
+        self.env["sla.pause"].sudo().create([{"tracking_id": t.id, "paused_at": now} for t in todo])
+        todo.write({"status": "paused", "next_check_at": False})
+
+    def _sla_resume(self, now):
+        todo = self.filtered(lambda t: t.status == "paused")
+        if not todo:
+            return
+        self._sla_close_pauses(todo, now)
+        todo.write({"status": "active"})
+        todo._sla_update_paused_hours(now)
+        todo._sla_recompute(now=now)
+
+    def _sla_update_paused_hours(self, now, clock=None):
+        """Business hours spent paused so far; returns {tracking id: pauses}."""
+        clock = clock or BusinessClock(self.env)
+        pauses = self._sla_pauses()
+        for rec in self:
+            calendar = rec.sla_id._calendar()
+            paused = sum(clock.elapsed(calendar, start, stop or now) for start, stop in pauses[rec.id])
+            rec.total_paused_hours = paused / 3600.0
+        return pauses
+
+    @api.model
+    def _sla_close_pauses(self, trackings, now):
+        self.env["sla.pause"].sudo().search(
+            [("tracking_id", "in", trackings.ids), ("resumed_at", "=", False)]
+        ).write({"resumed_at": now})
+
+    def _sla_complete(self, now):
+        if not self:
+            return
+        self._sla_close_pauses(self, now)
+        clock = BusinessClock(self.env)
+        pauses = self._sla_update_paused_hours(now, clock)
+        for rec in self:
+            actual = clock.elapsed(rec.sla_id._calendar(), rec.started_at, now, pauses[rec.id])
+            target = int(round(rec.target_hours * 3600))
+            vals = {
+                "completed_at": now,
+                "actual_hours": actual / 3600.0,
+                "next_check_at": False,
+                "checkpoints": [],
+            }
+            if actual > target or rec.status == "breached":
+                vals.update(
+                    status="breached",
+                    risk_state="breached",
+                    breached_at=rec.breached_at or rec.due_at or now,
+                    breach_duration_hours=max(actual - target, 0) / 3600.0,
+                    achieved_rate=0.0,
+                )
+            else:
+                vals.update(status="met", achieved_rate=100.0)
+            rec.write(vals)
+        self._sla_done_activities()
+
+    def _sla_cancel(self, now):
+        if not self:
+            return
+        self._sla_close_pauses(self, now)
+        self.write({"status": "cancelled", "next_check_at": False, "checkpoints": []})
+        self._sla_done_activities()
+
+    def _sla_done_activities(self):
+        """The SLA is over: its to-dos (on the tracking or on the record) are no longer needed."""
+        activity_type = self.env.ref("workflow_sla.mail_activity_sla", raise_if_not_found=False)
+        if not activity_type:
+            return
+        Activity = self.env["mail.activity"].sudo()
+        activities = Activity.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        by_model = defaultdict(list)
+        for rec in self:
+            by_model[rec.model_name].append(rec)
+        for model_name, recs in by_model.items():
+            candidates = Activity.search(
+                [
+                    ("res_model", "=", model_name),
+                    ("res_id", "in", [r.record_id for r in recs]),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            for rec in recs:
+                prefix = rec._sla_summary_prefix()
+                activities |= candidates.filtered(
+                    lambda a, r=rec, p=prefix: a.res_id == r.record_id and (a.summary or "").startswith(p)
+                )
+        activities.unlink()
+
+    def _sla_summary_prefix(self):
+        return _("SLA %(sla)s on", sla=self.sla_id.name)
+
+    @api.model
+    def _sla_records_deleted(self, model_name, ids):
+        trackings = self.sudo().search(
+            [("model_name", "=", model_name), ("record_id", "in", ids), ("status", "in", OPEN)]
+        )
+        trackings._sla_open()._sla_cancel(fields.Datetime.now())
+
+    # ------------------------------------------------------------------
+    # the scan: warnings, breaches and escalations on time
+    # ------------------------------------------------------------------
+    @api.model
+    @job(batch_size=500)
+    def _job_check_deadlines(self, limit=500, now=None):
+        """Flag warnings, breaches and escalations whose moment has come.
+
+        One indexed query (``next_check_at <= now``, partial index) locks a batch
+        with SKIP LOCKED, so two runs never handle one tracking twice."""
+        now = now or fields.Datetime.now()
+        self.env.flush_all()  # the lock query reads the table itself
+        ids = self.env["workflow.job"]._lock_batch(
+            "sla_tracking", "next_check_at <= %s", (now,), limit=limit, order="next_check_at, id"
+        )
+        if not ids:
+            return 0
+        self.browse(ids)._sla_process_checkpoints(now)
+        if len(ids) >= limit:  # more are waiting: run again soon rather than in a minute
+            cron = self.env.ref("workflow_sla.ir_cron_sla_check_deadlines", raise_if_not_found=False)
+            if cron:
+                cron._trigger()
+            self.env["workflow.job"]._enqueue_after_commit(self._name, "_job_check_deadlines", limit)
+        return len(ids)
+
+    def _sla_process_checkpoints(self, now):
+        """Apply every checkpoint reached by ``now`` (set-based update) and notify."""
+        rows, events = [], []
+        steps_by_sla = {}
+        for rec in self:
+            if rec.status not in ("active", "breached") or rec.completed_at:
+                rows.append(
+                    (
+                        rec.id,
+                        rec.status,
+                        rec.risk_state,
+                        rec.warning_level,
+                        rec.last_checkpoint,
+                        rec.breached_at or None,
+                        rec.achieved_rate,
+                        json.dumps([]),
+                        None,
+                        self.env.uid,
+                    )
+                )
+                continue
+            pending = rec.checkpoints or []
+            reached = [pct for pct, when in pending if _dt(when) <= now]
+            rest = [[pct, when] for pct, when in pending if _dt(when) > now]
+            status, risk, level = rec.status, rec.risk_state, rec.warning_level
+            breached_at, achieved = rec.breached_at, rec.achieved_rate
+            if reached:
+                top = max(reached)
+                if top >= 100.0 and status == "active":
+                    status, risk, breached_at, achieved = "breached", "breached", rec.due_at or now, 0.0
+                    events.append((rec, "breach", None))
+                elif top < 100.0:
+                    level = top
+                    risk = "warning" if risk == "on_track" else risk
+                    events.append((rec, "warning", top))
+                if rec.sla_id.id not in steps_by_sla:
+                    steps_by_sla[rec.sla_id.id] = rec.sla_id.escalation_step_ids
+                for step in steps_by_sla[rec.sla_id.id]:
+                    if step.elapsed_percent in reached:
+                        events.append((rec, "escalation", step))
+            rows.append(
+                (
+                    rec.id,
+                    status,
+                    risk,
+                    level,
+                    max(reached + [rec.last_checkpoint]),
+                    breached_at or None,
+                    achieved,
+                    json.dumps(rest),
+                    rest[0][1] if rest else None,
+                    self.env.uid,
+                )
+            )
+        if rows:
+            self.flush_model()  # pending ORM writes must not overwrite this update later
+            execute_values(
+                self.env.cr,
+                """UPDATE sla_tracking t SET status = v.status, risk_state = v.risk_state,
+                          warning_level = v.level, last_checkpoint = v.last_cp,
+                          breached_at = v.breached_at::timestamp, achieved_rate = v.achieved,
+                          checkpoints = v.cps::jsonb, next_check_at = v.next_at::timestamp,
+                          write_date = (now() at time zone 'UTC'), write_uid = v.uid
+                     FROM (VALUES %s) AS v(id, status, risk_state, level, last_cp, breached_at, achieved,
+                                           cps, next_at, uid)
+                    WHERE t.id = v.id""",
+                rows,
+                template="(%s, %s, %s, %s::float8, %s::float8, %s::timestamp, %s::float8, %s, %s, %s)",
+                page_size=1000,
+            )
+            self.invalidate_recordset(
+                [
+                    "status",
+                    "risk_state",
+                    "warning_level",
+                    "last_checkpoint",
+                    "breached_at",
+                    "achieved_rate",
+                    "checkpoints",
+                    "next_check_at",
+                    "write_date",
+                    "write_uid",
+                ]
+            )
+        if events:
+            self._sla_notify(events)
+        return len(rows)
+
+    # ------------------------------------------------------------------
+    # notifications: workflow_alerts when installed, else activities + chatter
+    # ------------------------------------------------------------------
+    def _sla_recipients(self, step=None):
+        self.ensure_one()
+        users = self.env["res.users"]
+        if step is None or step.notify_responsible:
+            users |= self.user_id
+        if step is not None:
+            if step.notify_team_manager:
+                users |= self.team_id.manager_id
+            if step.notify_responsible_manager:
+                users |= self._sla_hr_manager()
+            users |= step.user_ids
+        elif not users:
+            users |= self.team_id.manager_id
+        return users.filtered(lambda u: u.active)
+
+    def _sla_hr_manager(self):
+        """The responsible's manager in HR (when the hr module is installed)."""
+        self.ensure_one()
+        if not self.user_id or "hr.employee" not in self.env:
+            return self.env["res.users"]
+        employees = (
+            self.env["hr.employee"]
+            .sudo()
+            .search(
+                [("user_id", "=", self.user_id.id), ("company_id", "in", [self.company_id.id, False])],
+                limit=1,
+            )
+        )
+        return employees.parent_id.user_id
+
+    def _sla_message(self, kind, info):
+        self.ensure_one()
+        values = {
+            "sla": self.sla_id.name,
+            "record": self.record_name or "%s,%s" % (self.model_name, self.record_id),
+            "due": fields.Datetime.to_string(self.due_at),
+        }
+        if kind == "warning":
+            return _(
+                "SLA %(sla)s on %(record)s: %(pct)s%% of the target used, due %(due)s UTC.",
+                pct=round(info),
+                **values,
+            )
+        if kind == "breach":
+            return _("SLA %(sla)s on %(record)s is breached: it was due %(due)s UTC.", **values)
+        message = _(
+            "SLA %(sla)s on %(record)s escalated (%(pct)s%% of the target, due %(due)s UTC).",
+            pct=round(info.elapsed_percent),
+            **values,
+        )
+        return "%s %s" % (message, info.note) if info.note else message
+
+    def _sla_notify(self, events):
+        """``events``: [(tracking, 'warning'|'breach'|'escalation', percent|None|step)].
+
+        With workflow_alerts installed and the definition's alert rule found, the alert
+        pipeline notifies (channels, deduplication, escalation of the alert).  Otherwise
+        events with recipients are posted on the record (mail notification) and events
+        nobody is responsible for are logged in one batch per model.  Breaches and
+        escalations also give their recipients a to-do (one insert for the batch)."""
+        alert_model = self.env["alert.rule"].sudo() if "alert.rule" in self.env else None
+        rule_found = {}
+        activity_type = self.env.ref("workflow_sla.mail_activity_sla", raise_if_not_found=False)
+        hosts = self._sla_hosts(self.browse([rec.id for rec, _kind, _info in events]))
+        logs = defaultdict(dict)  # (model, subject) -> {res_id: body}
+        activities = {}  # (model, res_id, user id) -> values
+        for rec, kind, info in events:
+            step = info if kind == "escalation" else None
+            message = rec._sla_message(kind, info)
+            users = rec._sla_recipients(step)
+            host = hosts[rec.id]
+            code = rec.sla_id.alert_rule_code
+            if alert_model is not None and code and code not in rule_found:
+                rule_found[code] = bool(
+                    alert_model.with_context(active_test=False).search_count([("code", "=", code)])
+                )
+            if not (
+                code
+                and rule_found.get(code)
+                and rec._sla_raise_alert(alert_model, code, kind, info, message, host)
+            ):
+                subject = _("SLA warning") if kind == "warning" else _("SLA breach")
+                if users:
+                    host.with_context(mail_notify_force_send=False).message_post(
+                        body=message,
+                        subject=subject,
+                        partner_ids=users.partner_id.ids,
+                        message_type="comment",
+                        subtype_xmlid="mail.mt_comment",
+                    )
+                else:
+                    bodies = logs[(host._name, subject)]
+                    bodies[host.id] = (
+                        bodies[host.id] + Markup("<br/>") + escape(message)
+                        if host.id in bodies
+                        else escape(message)
+                    )
+            breach_step = kind == "breach" and 100.0 in rec.sla_id.escalation_step_ids.mapped(
+                "elapsed_percent"
+            )
+            if activity_type and users and kind != "warning" and not breach_step:
+                for user in users:
+                    key = (host._name, host.id, user.id)
+                    if key in activities:  # one to-do per record and user: several events join it
+                        activities[key]["note"] += Markup("<br/>") + escape(message)
+                        continue
+                    activities[key] = {
+                        "res_model_id": self.env["ir.model"]._get_id(host._name),
+                        "res_id": host.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": message[:200],
+                        "note": escape(message),
+                        "user_id": user.id,
+                        "date_deadline": fields.Date.context_today(rec),
+                    }
+        for (model_name, subject), bodies in logs.items():
+            self.env[model_name].sudo().browse(list(bodies))._message_log_batch(bodies, subject=subject)
+        if activities:
+            # one insert for the batch; the message or alert already notified the users
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+                list(activities.values())
+            )
+
+    @api.model
+    def _sla_hosts(self, trackings):
+        """{tracking id: the record when it exists and has a chatter and activities, else the tracking}"""
+        by_model = defaultdict(set)
+        for rec in trackings:
+            by_model[rec.model_name].add(rec.record_id)
+        alive = {}
+        for model_name, ids in by_model.items():
+            if model_name not in self.env:
+                continue
+            Model = self.env[model_name]
+            if not (hasattr(Model, "message_post") and hasattr(Model, "activity_schedule")):
+                continue
+            alive[model_name] = set(Model.sudo().browse(ids).exists().ids)
+        return {
+            rec.id: self.env[rec.model_name].sudo().browse(rec.record_id)
+            if rec.record_id in alive.get(rec.model_name, ())
+            else rec
+            for rec in trackings
+        }
+
+    def _sla_raise_alert(self, alert_model, code, kind, info, message, host):
+        """Hand the event to workflow_alerts' rule ``code``; False when it refused it."""
+        self.ensure_one()
+        severity = {"warning": "warning", "breach": "critical", "escalation": "urgent"}[kind]
+        level = info.elapsed_percent if kind == "escalation" else (info if kind == "warning" else 100)
+        try:
+            with self.env.cr.savepoint():
+                alert_model.raise_alert(
+                    code,
+                    records=host,
+                    severity=severity,
+                    message=message,
+                    title=_("SLA %(sla)s: %(record)s", sla=self.sla_id.name, record=self.record_name or ""),
+                    dedup_key="sla:%s:%s:%s" % (self.id, kind, level),
+                )
+        except Exception:  # the breach stays recorded: fall back to the chatter
+            _logger.exception("workflow_alerts refused the SLA event of tracking %s", self.id)
+            return False
+        return True
+
+    def _sla_target_record(self):
+        self.ensure_one()
+        if self.model_name not in self.env:
+            return None
+        record = self.env[self.model_name].sudo().browse(self.record_id).exists()
+        return record or None
+
+    # ------------------------------------------------------------------
+    # public API (buttons, XML-RPC)
+    # ------------------------------------------------------------------
+    def _check_manager(self):
+        if not self.env.user.has_group("workflow_automation.group_workflow_manager"):
+            raise UserError(_("Only workflow managers may change an SLA tracking by hand."))
+
+    def action_pause(self):
+        self._check_manager()
+        self._sla_open()._sla_pause(fields.Datetime.now())
+        return True
+
+    def action_resume(self):
+        self._check_manager()
+        self._sla_open()._sla_resume(fields.Datetime.now())
+        return True
+
+    def action_complete(self):
+        self._check_manager()
+        self._sla_open()._sla_complete(fields.Datetime.now())
+        return True
+
+    def action_cancel(self):
+        self._check_manager()
+        self._sla_open()._sla_cancel(fields.Datetime.now())
+        return True
+
+    def action_recompute(self):
+        self._check_manager()
+        self._sla_open().filtered(lambda t: t.status != "paused")._sla_recompute()
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        if self._sla_target_record() is None:
+            raise UserError(_("The record of this SLA no longer exists."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.model_name,
+            "res_id": self.record_id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    @api.model
+    def get_sla_status(self, model_name, record_ids):
+        """XML-RPC: the SLAs of some records, as dicts."""
+        trackings = self.search([("model_name", "=", model_name), ("record_id", "in", list(record_ids))])
+        return [
+            {
+                "record_id": t.record_id,
+                "sla": t.sla_id.code,
+                "metric": t.metric_type,
+                "status": t.status,
+                "risk": t.risk_state,
+                "started_at": fields.Datetime.to_string(t.started_at),
+                "due_at": fields.Datetime.to_string(t.due_at),
+                "completed_at": fields.Datetime.to_string(t.completed_at),
+                "elapsed_hours": round(t.elapsed_hours, 4),
+                "target_hours": t.target_hours,
+                "progress": round(t.progress, 2),
+            }
+            for t in trackings
+        ]

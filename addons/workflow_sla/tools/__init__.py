@@ -1,0 +1,1 @@
+from .business_time import BusinessClock
