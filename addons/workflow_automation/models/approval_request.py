@@ -529,6 +529,8 @@ class ApprovalRequest(models.Model):
         if not self.env.cr.fetchone():
             return False
         self.invalidate_recordset(["status", "completed_at"])
+        # the same values through the ORM too, so tracking and the suite's hooks (SLA, audit) see the change
+        self.write({"status": outcome, "completed_at": fields.Datetime.now()})
         self._skip(self.assignment_ids.filtered(lambda a: a.status in PENDING))
         if comment:
             self.outcome_comment = comment
@@ -564,6 +566,7 @@ class ApprovalRequest(models.Model):
                 (req.id,),
             )
             req.invalidate_recordset(["status", "completed_at"])
+            req.write({"status": "cancelled", "completed_at": fields.Datetime.now()})
             req._skip(req.assignment_ids.filtered(lambda a: a.status in PENDING))
             if reason:
                 req.message_post(body=html_escape(reason))

@@ -38,14 +38,14 @@ ENGINE_DEFAULTS = [
         "user_field": "started_by",
     },
     {
-        "model": "workflow.approval.request",
+        "model": "approval.request",
         "code": "APPROVAL_DECISION",
         "name": "Approval decided within 4 business hours",
         "metric_type": "response_time",
         "critical_threshold": 4.0,
-        "start_domain": "[('state', '=', 'pending')]",
-        "stop_domain": "[('state', 'in', ['approved', 'rejected'])]",
-        "cancel_domain": "[('state', '=', 'cancelled')]",
+        "start_domain": "[('status', '=', 'pending')]",
+        "stop_domain": "[('status', 'in', ['approved', 'rejected'])]",
+        "cancel_domain": "[('status', '=', 'cancelled')]",
         "user_field": "",
     },
 ]

@@ -1,7 +1,4 @@
-"""Out of the box: workflow instances of the engine get a resolution SLA.
-
-The engine (workflow.instance) is part of workflow_automation; where it is not
-there yet, no definition may be created for it."""
+"""Out of the box: workflow instances and approval requests of the engine get an SLA."""
 
 from freezegun import freeze_time
 
@@ -19,10 +16,6 @@ class TestSlaWorkflowInstance(SlaCase):
             .with_context(active_test=False)
             .search([("code", "=", "WF_INSTANCE_RESOLUTION")])
         )
-        if "workflow.instance" not in self.env:
-            self.assertFalse(sla, "no SLA is installed for a model that does not exist")
-            self.assertFalse(self.env["sla.definition"]._install_engine_definitions())
-            return
         self.assertEqual(sla.model_name, "workflow.instance")
         # the approval must be decided within 4 business hours of the Brussels calendar
         self.env["sla.definition"].search([("id", "!=", sla.id)]).active = False
@@ -87,3 +80,57 @@ class TestSlaWorkflowInstance(SlaCase):
         self.assertEqual(instance.status, "completed")
         self.assertEqual(tracking.status, "met")
         self.assertEqual(tracking.actual_hours, 2.5)
+
+    def test_approval_request_decided_within_four_business_hours(self):
+        sla = (
+            self.env["sla.definition"]
+            .with_context(active_test=False)
+            .search([("code", "=", "APPROVAL_DECISION")])
+        )
+        self.assertEqual(sla.model_name, "approval.request")
+        self.env["sla.definition"].search([("id", "!=", sla.id)]).active = False
+        sla.write({"active": True, "calendar_id": self.calendar.id, "critical_threshold": 4})
+        approver = self.env.ref("base.user_admin")
+        definition = self.env["workflow.definition"].browse(
+            self.env["workflow.definition"].import_json(
+                {
+                    "name": "Order approval (SLA)",
+                    "code": "SLA_APPROVAL_REQUEST",
+                    "model": "res.partner",
+                    "timeout_hours": 0,
+                    "workflow_config": {
+                        "states": [
+                            {"code": "draft", "name": "Draft", "is_initial": True},
+                            {
+                                "code": "review",
+                                "name": "Review",
+                                "state_type": "approval",
+                                "approval_config": {"approvers": [{"type": "user", "id": approver.id}]},
+                            },
+                            {"code": "ok", "name": "OK", "is_final": True},
+                            {"code": "ko", "name": "KO", "is_final": True},
+                        ],
+                        "transitions": [
+                            {"name": "Submit", "from": "draft", "to": "review"},
+                            {"name": "Yes", "from": "review", "to": "ok", "trigger_type": "approval"},
+                            {"name": "No", "from": "review", "to": "ko", "trigger_type": "rejection"},
+                        ],
+                    },
+                }
+            )
+        )
+        partner = self.env["res.partner"].create({"name": "Approval customer"})
+        with freeze_time(utc(2026, 3, 2, 15, 0)):  # Monday 16:00 Brussels: 1 h left today
+            instance = self.env["workflow.instance"]._start(definition, partner)
+            instance.fire(definition.transition_ids.filtered(lambda t: t.name == "Submit").id)
+        request = self.env["approval.request"].search([("instance_id", "=", instance.id)])
+        tracking = self.env["sla.tracking"].search(
+            [("model_name", "=", "approval.request"), ("record_id", "=", request.id)]
+        )
+        self.assertEqual(tracking.sla_id, sla)
+        self.assertEqual(tracking.due_at, utc(2026, 3, 3, 10, 0))  # Tuesday 11:00 local: 1 h + 3 h
+        with freeze_time(utc(2026, 3, 3, 8, 0)):  # Tuesday 09:00 local: 2 business hours
+            request.with_user(approver).approve(comment="fine")
+        self.assertEqual(request.status, "approved")
+        self.assertEqual(tracking.status, "met")
+        self.assertEqual(tracking.actual_hours, 2.0)
