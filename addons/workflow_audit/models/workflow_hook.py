@@ -181,6 +181,12 @@ class WorkflowHook(models.AbstractModel):
 
     @api.model
     def _audit_names(self, records):
+        """Record names; the stored ``_rec_name`` column when there is one (read
+        set-based from the cache), else ``display_name`` (may be costly)."""
+        rec_name = records._fields.get(records._rec_name or "")
+        if rec_name and rec_name.store and rec_name.type == "char":
+            values = self._audit_values(records, [rec_name.name])
+            return {rid: (vals[rec_name.name] or "")[:NAME_SIZE] for rid, vals in values.items()}
         records = records.sudo().with_context(workflow_hook_skip=True, active_test=False)
         try:
             names = records.mapped("display_name")

@@ -4,3 +4,4 @@ from . import test_chain
 from . import test_partition
 from . import test_access
 from . import test_report
+from . import test_http
