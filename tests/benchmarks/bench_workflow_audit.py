@@ -47,7 +47,9 @@ def odoo_args(db, addons_path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
@@ -61,7 +63,8 @@ def main():
             "or point OCA_AUDITLOG_PATH at a folder holding the auditlog addon."
         )
     addons_path = ",".join(
-        [os.path.join(ODOO_PATH, "odoo", "addons"), os.path.join(REPO, "addons")] + ([OCA_PATH] if have_auditlog else [])
+        [os.path.join(ODOO_PATH, "odoo", "addons"), os.path.join(REPO, "addons")]
+        + ([OCA_PATH] if have_auditlog else [])
     )
     db = os.environ.get("BENCH_DB", "wfa_audit_bench")
     modules = "workflow_audit" + (",auditlog" if have_auditlog else "")
@@ -137,10 +140,14 @@ def run(odoo, registry, args, have_auditlog):
         start = time.perf_counter()
         for n, offset in enumerate(range(0, len(ids), args.batch)):
             with registry.cursor() as cr:  # one transaction per batch, committed
-                env_for(cr)["res.partner"].browse(ids[offset : offset + args.batch]).write({"ref": f"{tag}-{n}"})
+                env_for(cr)["res.partner"].browse(ids[offset : offset + args.batch]).write(
+                    {"ref": f"{tag}-{n}"}
+                )
         return time.perf_counter() - start
 
-    scenarios = ["warmup", "off", "workflow_audit"] + (["auditlog_fast", "auditlog_full"] if have_auditlog else [])
+    scenarios = ["warmup", "off", "workflow_audit"] + (
+        ["auditlog_fast", "auditlog_full"] if have_auditlog else []
+    )
     results = {}
     for scenario in scenarios:
         configure("off" if scenario == "warmup" else scenario)
@@ -167,7 +174,9 @@ def run(odoo, registry, args, have_auditlog):
         shown = rows[0] if isinstance(rows, tuple) else rows
         rate = f"{shown / elapsed:,.0f}" if shown else "-"
         label = f"{shown}" + (f" (+{rows[1]} lines)" if isinstance(rows, tuple) else "")
-        print(f"{scenario:<16}{elapsed:>9.2f}{label:>12}{rate:>10}{elapsed - base:>12.2f}{elapsed / base:>7.2f}")
+        print(
+            f"{scenario:<16}{elapsed:>9.2f}{label:>12}{rate:>10}{elapsed - base:>12.2f}{elapsed / base:>7.2f}"
+        )
     ours = results["workflow_audit"][0] - base
     if have_auditlog:
         for name in ("auditlog_fast", "auditlog_full"):
@@ -181,7 +190,11 @@ def run(odoo, registry, args, have_auditlog):
         hook = env["workflow.hook"]
         partners = env["res.partner"].browse(ids)
         rows = hook._audit_rows(
-            partners, "update", old={i: {"ref": "a"} for i in ids}, new={i: {"ref": "b"} for i in ids}, names={}
+            partners,
+            "update",
+            old={i: {"ref": "a"} for i in ids},
+            new={i: {"ref": "b"} for i in ids},
+            names={},
         )
         start = time.perf_counter()
         hook._audit_push(rows)
