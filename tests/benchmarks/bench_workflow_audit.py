@@ -58,8 +58,10 @@ def main():
     have_auditlog = os.path.isfile(os.path.join(OCA_PATH, "auditlog", "__manifest__.py"))
     if not have_auditlog:
         print(
-            f"OCA auditlog not found in {OCA_PATH}: the comparison is skipped. Install it outside the repo with\n"
-            '  /opt/odoo-venv/bin/pip install --no-deps --target /opt/oca-addons "odoo-addon-auditlog>=17.0,<17.1"\n'
+            f"OCA auditlog not found in {OCA_PATH}: the comparison is skipped. "
+            "Install it outside the repo with\n"
+            "  /opt/odoo-venv/bin/pip install --no-deps --target /opt/oca-addons "
+            '"odoo-addon-auditlog>=17.0,<17.1"\n'
             "or point OCA_AUDITLOG_PATH at a folder holding the auditlog addon."
         )
     addons_path = ",".join(
