@@ -69,7 +69,7 @@ class AuditChain(models.AbstractModel):
         self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", CHECKPOINT_LOCK)
         if not self.env.cr.fetchone()[0]:
             return 0
-        self.env["workflow.hook"]._audit_flush_buffer()
+        # only committed entries are signed: this job's own buffer is not flushed here
         dbname = self.env.cr.dbname
         key = ckpt.hmac_key()
         path = ckpt.checkpoint_path(dbname)
@@ -92,7 +92,7 @@ class AuditChain(models.AbstractModel):
 
         Returns ``{"ok", "rows", "chains", "checkpoints", "problems", "first_broken"}``
         where each problem is ``{"id", "day", "slot", "seq", "reason"}`` (``id``
-        is False when the entry is missing).  Readable by auditors.
+        is False when the entry is missing; no None, for XML-RPC).  Readable by auditors.
         """
         if not (self.env.su or self.env.user.has_group("workflow_audit.group_audit_auditor")):
             raise AccessError(_("Only auditors may verify the audit trail."))
@@ -113,14 +113,14 @@ class AuditChain(models.AbstractModel):
         rows, chains = cr.fetchone()
         checkpoint_problems, checked = self._verify_checkpoints(date_from, date_to)
         problems += checkpoint_problems
-        problems.sort(key=lambda p: (p["day"], p["slot"] if p["slot"] is not None else -1, p["seq"] or 0))
+        problems.sort(key=lambda p: (p["day"], p["slot"] if p["slot"] is not False else -1, p["seq"] or 0))
         return {
             "ok": not problems,
             "rows": rows,
             "chains": chains,
             "checkpoints": checked,
             "problems": problems[:limit],
-            "first_broken": problems[0] if problems else None,
+            "first_broken": problems[0] if problems else False,
         }
 
     @api.model
@@ -137,7 +137,7 @@ class AuditChain(models.AbstractModel):
         cr = self.env.cr
         dbname = cr.dbname
         entries, errors = ckpt.read_checkpoints(ckpt.checkpoint_path(dbname), ckpt.hmac_key(), dbname)
-        problems = [{"id": False, "day": "", "slot": None, "seq": None, "reason": err} for err in errors]
+        problems = [{"id": False, "day": "", "slot": False, "seq": False, "reason": err} for err in errors]
         retired = self._retired_ranges()
         low = "0000" if date_from == "-infinity" else str(date_from)[:10]
         high = "9999" if date_to == "infinity" else str(date_to)[:10]

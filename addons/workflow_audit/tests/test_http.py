@@ -1,7 +1,7 @@
 import json
 import xmlrpc.client
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -73,3 +73,23 @@ class TestHttp(HttpCase):
             self.assertRegex(caught.exception.faultString, "immutable|written by the system")
         self.env.cr.execute("SELECT record_name FROM audit_log WHERE id = %s", [entry.id])
         self.assertEqual(self.env.cr.fetchone()[0], "Over HTTP")
+
+    def test_auditor_verifies_over_xmlrpc(self):
+        new_test_user(
+            self.env, "wfa_rpc_auditor", groups="base.group_user,workflow_audit.group_audit_auditor"
+        )
+        new_test_user(self.env, "wfa_rpc_employee", groups="base.group_user")
+        db = self.env.cr.dbname
+        common = xmlrpc.client.ServerProxy(f"{self.xmlrpc_url}common")
+        auditor = common.authenticate(db, "wfa_rpc_auditor", "wfa_rpc_auditor", {})
+        employee = common.authenticate(db, "wfa_rpc_employee", "wfa_rpc_employee", {})
+        result = self.xmlrpc_object.execute_kw(
+            db, auditor, "wfa_rpc_auditor", "audit.chain", "verify", [], {}
+        )
+        self.assertTrue(result["ok"], result)
+        with self.assertRaises(xmlrpc.client.Fault):
+            self.xmlrpc_object.execute_kw(db, employee, "wfa_rpc_employee", "audit.chain", "verify", [], {})
+        with self.assertRaises(xmlrpc.client.Fault):
+            self.xmlrpc_object.execute_kw(
+                db, employee, "wfa_rpc_employee", "audit.log", "search_read", [[]], {"limit": 1}
+            )
