@@ -125,10 +125,19 @@ class AuditChain(models.AbstractModel):
 
     @api.model
     def _retired_ranges(self):
-        """Day ranges of partitions removed by the retention job (it logs each)."""
+        """Day ranges of partitions removed by the retention job (it logs each).
+
+        Only entries consistent with a retention act count: the range ended
+        at least the current retention policy before the entry was written.
+        """
+        months = self.env["audit.partition"]._param("retention_months", 84) or 84
         self.env.cr.execute(
             """SELECT new_values->>'from', new_values->>'to' FROM audit_log
-                WHERE model_name = 'audit.log' AND action_type = 'delete' AND new_values ? 'partition'"""
+                WHERE model_name = 'audit.log' AND action_type = 'delete' AND new_values ? 'partition'
+                  AND (new_values->>'to')::timestamp AT TIME ZONE 'UTC'
+                      <= date_trunc('month', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                         - make_interval(months => %s)""",
+            [months],
         )
         return [(f[:10], t[:10]) for f, t in self.env.cr.fetchall()]
 

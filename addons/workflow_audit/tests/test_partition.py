@@ -74,3 +74,39 @@ class TestPartitions(AuditCase):
         self.env["ir.config_parameter"].set_param("workflow_audit.retention_months", 600)
         self.env.cr.execute("SELECT audit_log_create_partition('2012-03-15 00:00+00')")
         self.assertEqual(self.env["audit.partition"]._job_retention(), 0)
+
+    def test_verification_accepts_retention_but_not_a_forged_one(self):
+        partner = self.env["res.partner"].create({"name": "Kept"})
+        self.commit_point()
+        self.env["audit.chain"]._job_checkpoint()
+        entry = self.entries(partner)
+        # a forged "retention" entry meant to excuse the disappearance of recent chains
+        hook = self.env["workflow.hook"]
+        day = str(entry.chain_day)
+        hook._audit_push(
+            [
+                [
+                    "audit.log",
+                    0,
+                    "audit_log_pforged",
+                    "delete",
+                    None,
+                    {"partition": "audit_log_pforged", "from": day + "T00:00:00", "to": day + "T23:59:59"},
+                    ["partition"],
+                    self.env.uid,
+                    "Audit retention",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    self.env.company.id,
+                ]
+            ]
+        )
+        self.commit_point()
+        self.assertEqual(self.env["audit.chain"]._retired_ranges(), [])
+        # a genuine retention act of an old partition is accepted
+        self.env.cr.execute("SELECT audit_log_create_partition('2012-03-15 00:00+00')")
+        self.env["audit.partition"]._job_retention()
+        self.assertEqual(self.env["audit.chain"]._retired_ranges(), [("2012-03-01", "2012-04-01")])
