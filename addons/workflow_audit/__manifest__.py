@@ -20,5 +20,6 @@
     ],
     "demo": ["demo/audit_rule_demo.xml"],
     "pre_init_hook": "pre_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -55,3 +55,11 @@ def create_partitions(cr, months_ahead=PARTITION_LEAD_MONTHS):
 def pre_init_hook(env):
     apply_migrations(env.cr)
     create_partitions(env.cr)
+
+
+def uninstall_hook(env):
+    """Remove the Audit Trail buttons and actions the rules added to other models.
+
+    The audit table itself is kept: evidence outlives the module.
+    """
+    env["audit.rule"].with_context(active_test=False).search([]).unlink()

@@ -1,5 +1,9 @@
+import logging
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
 
 # Models of workflow_automation captured whenever they exist (see workflow.hook)
 WORKFLOW_MODELS = {"workflow.history": ("create", "workflow"), "approval.assignment": ("write", "approval")}
@@ -32,6 +36,7 @@ class AuditRule(models.Model):
         domain="[('model_id', '=', model_id)]",
         help="Changes of these fields are neither stored nor shown (secrets, noisy counters).",
     )
+    view_id = fields.Many2one("ir.ui.view", string="Audit Trail Button", readonly=True, copy=False)
     action_id = fields.Many2one(
         "ir.actions.act_window", string="Audit Trail Action", readonly=True, copy=False
     )
@@ -87,17 +92,20 @@ class AuditRule(models.Model):
         return res
 
     def unlink(self):
-        actions = self.action_id
+        actions, views = self.action_id, self.view_id
         res = super().unlink()
-        actions.unlink()
+        views.sudo().unlink()
+        actions.sudo().unlink()
         self._audit_changed()
         return res
 
     def _sync_action(self):
-        """An "Audit trail" entry in the Action menu of each audited model."""
+        """Give each audited model an "Audit Trail" entry in its Action menu and,
+        when its form has a button box, an "Audit Trail" smart button."""
         for rule in self:
             if not rule.active:
-                rule.action_id.unlink()
+                rule.view_id.sudo().unlink()
+                rule.action_id.sudo().unlink()
                 continue
             vals = {
                 "name": _("Audit Trail"),
@@ -105,13 +113,58 @@ class AuditRule(models.Model):
                 "binding_model_id": rule.model_id.id,
                 "binding_view_types": "form,list",
                 "view_mode": "tree,form",
-                "domain": "[('model_name', '=', %r), ('record_id', 'in', active_ids)]" % rule.model_id.model,
+                # active_model/active_id(s): set by the Action menu and by a form's action button
+                "domain": "[('model_name', '=', %r), ('record_id', 'in', active_ids or [active_id])]"
+                % rule.model_id.model,
                 "groups_id": [(6, 0, [self.env.ref("workflow_audit.group_audit_auditor").id])],
             }
             if rule.action_id:
-                rule.action_id.write(vals)
+                rule.action_id.sudo().write(vals)
             else:
                 rule.action_id = self.env["ir.actions.act_window"].sudo().create(vals)
+            if not rule.view_id:
+                rule.view_id = rule._create_smart_button()
+
+    def _create_smart_button(self):
+        self.ensure_one()
+        Views = self.env["ir.ui.view"].sudo()
+        model = self.model_id.model
+        form = Views.search(
+            [
+                ("model", "=", model),
+                ("type", "=", "form"),
+                ("mode", "=", "primary"),
+                ("inherit_id", "=", False),
+            ],
+            order="priority, id",
+            limit=1,
+        )
+        if not form or model not in self.env:
+            return Views
+        arch = self.env[model].sudo().get_view(form.id, "form")["arch"]
+        if "button_box" not in arch:
+            return Views
+        button = (
+            '<xpath expr="//div[@name=\'button_box\']" position="inside">'
+            f'<button name="{self.action_id.id}" type="action" class="oe_stat_button" icon="fa-history" '
+            'string="Audit Trail" groups="workflow_audit.group_audit_auditor"/>'
+            "</xpath>"
+        )
+        try:
+            with self.env.cr.savepoint():
+                return Views.create(
+                    {
+                        "name": f"{model}.form.audit_trail",
+                        "model": model,
+                        "inherit_id": form.id,
+                        "mode": "extension",
+                        "priority": 99,
+                        "arch": button,
+                    }
+                )
+        except ValidationError:
+            _logger.warning("audit: no Audit Trail button on the form of %s", model, exc_info=True)
+            return Views
 
     def action_view_logs(self):
         self.ensure_one()

@@ -68,3 +68,12 @@ class TestAccess(AuditCase):
         self.assertEqual(action.binding_model_id, self.partner_model)
         self.assertEqual(action.res_model, "audit.log")
         self.assertIn("res.partner", action.domain)
+
+    def test_audit_trail_button_on_audited_form(self):
+        self.assertTrue(self.rule.view_id)
+        arch = self.env["res.partner"].with_user(self.admin).get_view(view_type="form")["arch"]
+        self.assertIn(f'name="{self.rule.action_id.id}"', arch)
+        arch = self.env["res.partner"].with_user(self.employee).get_view(view_type="form")["arch"]
+        self.assertNotIn(f'name="{self.rule.action_id.id}"', arch)
+        self.rule.active = False
+        self.assertFalse(self.rule.view_id.exists())
