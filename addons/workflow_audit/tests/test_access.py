@@ -77,3 +77,15 @@ class TestAccess(AuditCase):
         self.assertNotIn(f'name="{self.rule.action_id.id}"', arch)
         self.rule.active = False
         self.assertFalse(self.rule.view_id.exists())
+
+    def test_menus_visible_to_auditors_only(self):
+        menus = [
+            self.env.ref(f"workflow_audit.{name}").id
+            for name in ("menu_audit_log", "menu_audit_report", "menu_audit_verify")
+        ]
+        visible = self.env["ir.ui.menu"].with_user(self.auditor)._visible_menu_ids()
+        self.assertTrue(set(menus) <= visible)
+        self.assertNotIn(self.env.ref("workflow_audit.menu_audit_rule").id, visible)
+        self.env.registry.clear_cache()
+        hidden = self.env["ir.ui.menu"].with_user(self.employee)._visible_menu_ids()
+        self.assertFalse(set(menus) & hidden)
