@@ -155,6 +155,7 @@ class AuditChain(models.AbstractModel):
             for day, slot, seq, digest in entry["heads"]:
                 if low <= day < high:
                     expected.setdefault((day, slot), []).append((seq, digest, entry["at"]))
+        problems += self._unknown_chains(entries, expected, retired, low, high)
         if not expected:
             return problems, len(entries)
         keys = sorted(expected)
@@ -213,6 +214,40 @@ class AuditChain(models.AbstractModel):
                 )
                 break
         return problems, len(entries)
+
+    @api.model
+    def _unknown_chains(self, entries, expected, retired, low, high):
+        """Chains of a day that had ended (by an hour) when a checkpoint covering
+        that day was signed, yet absent from every checkpoint: forged wholesale."""
+        covered = []  # (since, last closed day) of each checkpoint line
+        for entry in entries:
+            at = datetime.fromisoformat(entry["at"])
+            covered.append(
+                (entry.get("since") or "0000", (at - timedelta(days=1, hours=1)).date().isoformat())
+            )
+        if not covered:
+            return []
+        self.env.cr.execute(
+            """SELECT DISTINCT ON (chain_day, chain_slot) chain_day::text, chain_slot, id
+                 FROM audit_log WHERE chain_day >= %s AND chain_day < %s
+             ORDER BY chain_day, chain_slot, chain_seq""",
+            [low if low != "0000" else "0001-01-01", high if high != "9999" else "9999-12-31"],
+        )
+        problems = []
+        for day, slot, rid in self.env.cr.fetchall():
+            if (day, slot) in expected or any(f <= day < t for f, t in retired):
+                continue
+            if any(since <= day <= closed for since, closed in covered):
+                problems.append(
+                    {
+                        "id": rid,
+                        "day": day,
+                        "slot": slot,
+                        "seq": 1,
+                        "reason": _("this chain is in no checkpoint although its day had ended: inserted"),
+                    }
+                )
+        return problems
 
     # -- UI -----------------------------------------------------------------------
     @api.model

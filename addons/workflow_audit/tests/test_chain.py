@@ -118,6 +118,24 @@ class TestChain(AuditCase):
         self.assertBroken(result, later[0].id, "rewritten")
         self.assertEqual(result["first_broken"]["seq"], first[-1].chain_seq + 1)
 
+    def test_forged_chain_of_a_past_day_detected(self):
+        self._write_entries(2)
+        self.env["audit.chain"]._job_checkpoint()
+        self.env.cr.execute("SELECT audit_log_create_partition(now() - interval '2 days')")
+        # a complete, internally consistent chain for a day that had ended before the checkpoint
+        self._tamper(
+            """INSERT INTO audit_log (created_at, model_name, record_id, action_type, company_id,
+                                      chain_day, chain_slot, chain_seq, row_hash)
+               VALUES (now() - interval '2 days', 'res.partner', 1, 'delete', 1,
+                       ((now() - interval '2 days') AT TIME ZONE 'UTC')::date, 200, 1, '\\x00')
+               RETURNING id"""
+        )
+        self.env.cr.execute("SELECT max(id) FROM audit_log WHERE chain_slot = 200")
+        forged = self.Log.browse(self.env.cr.fetchone()[0])
+        self._rehash_from(forged)
+        result = self.env["audit.chain"].verify()
+        self.assertBroken(result, forged.id, "in no checkpoint")
+
     def test_deleted_tail_detected_by_checkpoint(self):
         entries = self._write_entries(4)
         self.env["audit.chain"]._job_checkpoint()
