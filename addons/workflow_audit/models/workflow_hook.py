@@ -26,6 +26,8 @@ _logger = logging.getLogger(__name__)
 BUFFER_KEY = "workflow_audit.buffer"
 SKIP_FIELDS = {"id", "create_uid", "create_date", "write_uid", "write_date", "__last_update", "display_name"}
 SKIP_TYPES = {"binary", "one2many", "properties", "properties_definition"}
+# never copied into the log, whatever the rule says: credentials and secrets
+SECRET_MARKERS = ("password", "passwd", "_pass", "secret", "token", "api_key", "apikey")
 NAME_SIZE = 200
 
 
@@ -154,6 +156,7 @@ class WorkflowHook(models.AbstractModel):
             and name not in excluded
             and fields_map[name].store
             and fields_map[name].type not in SKIP_TYPES
+            and not any(marker in name for marker in SECRET_MARKERS)
         ]
 
     @api.model

@@ -52,6 +52,17 @@ class TestCapture(AuditCase):
         self.assertEqual(len(entries), 1)
         self.assertEqual(entries.new_values, {"ref": "R1"})
 
+    def test_secrets_are_never_logged(self):
+        fields = self.env["workflow.hook"]._audit_fields(self.env["ir.mail_server"], frozenset())
+        self.assertIn("smtp_user", fields)
+        self.assertNotIn("smtp_pass", fields)  # a stored Char: would otherwise be logged
+        server = self.env["ir.mail_server"].create(
+            {"name": "Relay", "smtp_host": "localhost", "smtp_pass": "s3cr3t"}
+        )
+        changes = self.env["workflow.hook"]._audit_values(server, fields)[server.id]
+        self.assertNotIn("s3cr3t", str(changes))
+        self.assertEqual(changes["smtp_host"], "localhost")
+
     def test_unlink_logs_old_values(self):
         partner = self.env["res.partner"].create({"name": "Gone Ltd", "ref": "G1"})
         pid = partner.id
