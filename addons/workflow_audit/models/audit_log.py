@@ -17,16 +17,6 @@ ACTIONS = [
 ]
 
 
-class UtcDatetime(fields.Datetime):
-    """Datetime over a ``timestamptz`` column: psycopg2 returns aware values,
-    the ORM wants naive UTC ones."""
-
-    def convert_to_cache(self, value, record, validate=True):
-        if isinstance(value, datetime) and value.tzinfo:
-            value = value.astimezone(pytz.utc).replace(tzinfo=None)
-        return super().convert_to_cache(value, record, validate)
-
-
 class AuditLog(models.Model):
     """One audit entry, read from the partitioned ``audit_log`` table.
 
@@ -48,7 +38,7 @@ class AuditLog(models.Model):
     _order = "created_at desc, id desc"
     _rec_name = "record_name"
 
-    created_at = UtcDatetime(string="Date", readonly=True)
+    created_at = fields.Datetime(string="Date", readonly=True)
     model_name = fields.Char(string="Model", readonly=True)
     record_id = fields.Integer(string="Record ID", readonly=True, group_operator=False)
     record_name = fields.Char(string="Record", readonly=True)
@@ -71,6 +61,19 @@ class AuditLog(models.Model):
     chain_seq = fields.Integer(string="Sequence", readonly=True, group_operator=False)
     row_hash_hex = fields.Char(string="Entry Hash", compute="_compute_row_hash_hex")
     diff_html = fields.Html(string="Changes", compute="_compute_diff_html", sanitize=False)
+
+    def _fetch_query(self, query, fields):
+        """``created_at`` is a ``timestamptz``: psycopg2 returns aware values, the
+        ORM expects naive UTC ones (values are cached as fetched)."""
+        fetched = super()._fetch_query(query, fields)
+        field = self._fields["created_at"]
+        if field in fields:
+            cache = self.env.cache._get_field_cache(fetched, field)
+            for rid in fetched._ids:
+                value = cache.get(rid)
+                if isinstance(value, datetime) and value.tzinfo:
+                    cache[rid] = value.astimezone(pytz.utc).replace(tzinfo=None)
+        return fetched
 
     # -- read-only through the ORM ------------------------------------------
     @api.model_create_multi

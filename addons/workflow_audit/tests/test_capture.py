@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import AuditCase
@@ -18,6 +19,12 @@ class TestCapture(AuditCase):
         self.assertEqual(entry.user_id, self.env.user)
         self.assertEqual(entry.user_name, self.env.user.name)
         self.assertFalse(entry.ip_address, "no HTTP request, no IP")
+        # naive UTC, as every ORM datetime
+        self.assertIsNone(entry.created_at.tzinfo)
+        self.assertLess(abs((fields.Datetime.now() - entry.created_at).total_seconds()), 3600)
+        self.assertEqual(
+            self.Log.search([("id", "=", entry.id), ("created_at", ">=", entry.created_at)]), entry
+        )
 
     def test_write_logs_changed_fields_only(self):
         category = self.env["res.partner.category"].create({"name": "Supplier"})
