@@ -231,6 +231,14 @@ class WorkflowHook(models.AbstractModel):
         if excluded is not None:
             fnames = self._audit_fields(records, excluded, names=list(vals))
             if fnames:
+                # one query for the old values and what the entries need afterwards
+                # (company, record name), so that the after-write part reads the cache
+                extra = [
+                    name
+                    for name in ("company_id", records._rec_name)
+                    if name and name in records._fields and records._fields[name].store and name not in fnames
+                ]
+                records.sudo().with_context(active_test=False).fetch(fnames + extra)
                 pre["workflow_audit"] = (fnames, self._audit_values(records, fnames))
         if records._name in WORKFLOW_MODELS and WORKFLOW_MODELS[records._name][0] == "write":
             pre["workflow_audit_approval"] = True
