@@ -16,7 +16,13 @@ import pytest
 from psycopg2.extensions import ISOLATION_LEVEL_REPEATABLE_READ
 
 DB = os.environ.get("WFA_DB")
-pytestmark = pytest.mark.skipif(not DB, reason="WFA_DB (installed test database) not set")
+
+
+@pytest.fixture(autouse=True)
+def _installed_database():
+    if not DB:
+        pytest.fail("set WFA_DB to a database where workflow_audit is installed (scripts/test.sh does)")
+
 
 ROW = [
     "res.partner",
