@@ -3,6 +3,8 @@
 import logging
 from datetime import datetime, timedelta
 
+import requests
+
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
@@ -81,8 +83,17 @@ class AuditChain(models.AbstractModel):
         self.env.cr.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
         at = self.env.cr.fetchone()[0]
         heads = self._chain_heads(since)
-        ckpt.append_checkpoint(path, key, {"v": 1, "db": dbname, "at": at, "since": since, "heads": heads})
+        line = ckpt.append_checkpoint(
+            path, key, {"v": 1, "db": dbname, "at": at, "since": since, "heads": heads}
+        )
         _logger.info("audit checkpoint: %s chain heads signed into %s", len(heads), path)
+        url, hosts = ckpt.endpoint()
+        if url:
+            try:
+                ckpt.send_checkpoint(url, hosts, line)
+            except (ValueError, requests.RequestException) as exc:
+                # the file holds the checkpoint; the next line sent links to it through "prev"
+                _logger.warning("audit checkpoint not sent to %s: %s", url, exc)
         return len(heads)
 
     # -- verification -------------------------------------------------------------

@@ -64,6 +64,11 @@ class AuditCase(TransactionCase):
         """What COMMIT does first: flush the ORM and run the precommit callbacks."""
         self.env.cr.flush()
 
+    def _write_entries(self, count, prefix="Chain"):
+        partners = self.env["res.partner"].create([{"name": f"{prefix} {i}"} for i in range(count)])
+        self.commit_point()
+        return self.entries(partners).sorted("chain_seq")
+
     def entries(self, records, action=None):
         domain = [("model_name", "=", records._name), ("record_id", "in", records.ids)]
         if action:

@@ -1,5 +1,7 @@
+import http.server
 import json
 import os
+import threading
 
 from odoo.tests import tagged
 
@@ -19,11 +21,6 @@ UPDATE audit_log SET row_hash = sha256(%s || audit_log_digest(
 class TestChain(AuditCase):
     """A superuser who bypasses the trigger (session_replication_role = replica)
     edits, deletes or inserts rows: verification finds the first broken entry."""
-
-    def _write_entries(self, count, prefix="Chain"):
-        partners = self.env["res.partner"].create([{"name": f"{prefix} {i}"} for i in range(count)])
-        self.commit_point()
-        return self.entries(partners).sorted("chain_seq")
 
     def _tamper(self, query, params=()):
         self.env.cr.execute("SET session_replication_role = replica")
@@ -181,3 +178,60 @@ class TestChain(AuditCase):
         action = self.env["audit.chain"].action_verify()
         self.assertEqual(action["params"]["type"], "danger")
         self.assertIn(str(entries[0].id), action["params"]["message"])
+
+
+class _Collector(http.server.BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        return
+
+
+@tagged("post_install", "-at_install")
+class TestCheckpointEndpoint(AuditCase):
+    """The signed line also goes to a configured endpoint on an allowed host."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        _Collector.received = []
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/checkpoints"
+
+    def _configure(self, url, hosts):
+        for name, value in (
+            ("WORKFLOW_AUDIT_CHECKPOINT_URL", url),
+            ("WORKFLOW_AUDIT_CHECKPOINT_HOSTS", hosts),
+        ):
+            old = os.environ.get(name)
+            os.environ[name] = value
+            self.addCleanup(self._restore_env, name, old)
+
+    def test_checkpoint_sent_to_allowed_endpoint(self):
+        self._configure(self.url, "127.0.0.1")
+        self._write_entries(2)
+        self.env["audit.chain"]._job_checkpoint()
+        self.assertEqual(len(_Collector.received), 1)
+        line = _Collector.received[0]
+        self.assertEqual(line["mac"], ckpt.sign(line, os.environ["WORKFLOW_AUDIT_HMAC_KEY"].encode()))
+        self.assertTrue(line["heads"])
+
+    def test_endpoint_outside_allow_list_refused(self):
+        self._configure(self.url, "audit.example.com")
+        self._write_entries(1)
+        with self.assertLogs("odoo.addons.workflow_audit.models.audit_chain", level="WARNING") as logs:
+            self.env["audit.chain"]._job_checkpoint()
+        self.assertIn("not in the allowed hosts", logs.output[0])
+        self.assertEqual(_Collector.received, [])
+        # the file still holds the checkpoint
+        self.assertTrue(self.env["audit.chain"].verify()["checkpoints"])

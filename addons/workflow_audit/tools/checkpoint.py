@@ -15,6 +15,10 @@ Configuration (odoo.conf option, else environment variable):
 * ``workflow_audit_checkpoint_file`` / ``WORKFLOW_AUDIT_CHECKPOINT_FILE``:
   the append-only file; ``{db}`` is replaced by the database name.  Default:
   ``<data_dir>/workflow_audit/{db}.checkpoints.jsonl``.
+* ``workflow_audit_checkpoint_url`` / ``WORKFLOW_AUDIT_CHECKPOINT_URL``
+  (optional): each signed line is also POSTed there as JSON, if its host is
+  listed in ``workflow_audit_checkpoint_hosts`` /
+  ``WORKFLOW_AUDIT_CHECKPOINT_HOSTS`` (comma-separated allow-list).
 """
 
 import fcntl
@@ -23,8 +27,13 @@ import hmac
 import json
 import os
 import secrets
+from urllib.parse import urlsplit
+
+import requests
 
 from odoo.tools import config
+
+SEND_TIMEOUT = 10
 
 
 def _option(name):
@@ -120,3 +129,20 @@ def append_checkpoint(path, key, payload):
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
     return payload
+
+
+def endpoint():
+    """``(url, allowed hosts)`` of the optional checkpoint endpoint."""
+    url = _option("workflow_audit_checkpoint_url")
+    hosts = _option("workflow_audit_checkpoint_hosts") or ""
+    return url, {h.strip().lower() for h in hosts.split(",") if h.strip()}
+
+
+def send_checkpoint(url, allowed_hosts, payload):
+    """POST a signed line to ``url``; only to an allowed host, over http(s)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in allowed_hosts:
+        raise ValueError(f"checkpoint endpoint {url!r} is not in the allowed hosts {sorted(allowed_hosts)}")
+    response = requests.post(url, json=payload, timeout=SEND_TIMEOUT)
+    response.raise_for_status()
+    return response.status_code
