@@ -5,3 +5,4 @@ from . import test_partition
 from . import test_access
 from . import test_report
 from . import test_http
+from . import test_workflow_capture
