@@ -152,6 +152,7 @@ class AlertInstance(models.Model):
     def _job_escalate(self, limit=200):
         """Escalate unacknowledged alerts whose next step is due (one batch)."""
         now = fields.Datetime.now()
+        self.env.flush_all()
         ids = self.env["workflow.job"]._lock_batch(
             "alert_instance",
             "status IN ('active', 'escalated') AND next_escalation_at <= %s",

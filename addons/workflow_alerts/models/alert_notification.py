@@ -88,7 +88,7 @@ class AlertNotification(models.Model):
         readonly=True,
         index=True,
     )
-    attempt_count = fields.Integer("Attempts", readonly=True)
+    attempt_count = fields.Integer("Attempts", readonly=True, default=0)
     next_attempt_at = fields.Datetime(readonly=True)
     claimed_at = fields.Datetime(readonly=True)
     sent_at = fields.Datetime(readonly=True)
@@ -217,10 +217,10 @@ class AlertNotification(models.Model):
         """Claim, send and record one batch of due notifications."""
         auto_commit = self._auto_commit()
         now = fields.Datetime.now()
-        self.flush_model()
+        self.env.flush_all()
         self.env.cr.execute(
             """UPDATE alert_notification SET status = 'sending', claimed_at = %s,
-                      attempt_count = attempt_count + 1
+                      attempt_count = COALESCE(attempt_count, 0) + 1
                 WHERE id IN (SELECT id FROM alert_notification
                               WHERE status IN ('pending', 'retry')
                                 AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
@@ -407,7 +407,7 @@ class AlertNotification(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         lease = int(params.get_param("workflow_alerts.claim_lease_seconds", 300))
         now = fields.Datetime.now()
-        self.flush_model()
+        self.env.flush_all()
         ids = self.env["workflow.job"]._lock_batch(
             "alert_notification", "status = 'sending' AND claimed_at < %s", (now - timedelta(seconds=lease),), limit
         )

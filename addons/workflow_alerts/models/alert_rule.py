@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from psycopg2.extras import execute_values
 
-from odoo import _, api, fields, models, tools
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.workflow_automation.tools.conditions import parse_domain
@@ -142,7 +142,7 @@ class AlertRule(models.Model):
     # -- status --------------------------------------------------------------------
     active = fields.Boolean(default=True)
     last_triggered_at = fields.Datetime(readonly=True, copy=False)
-    trigger_count = fields.Integer(readonly=True, copy=False)
+    trigger_count = fields.Integer(readonly=True, copy=False, default=0)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     alert_ids = fields.One2many("alert.instance", "rule_id", "Alerts")
     open_alert_count = fields.Integer(compute="_compute_open_alert_count")
@@ -173,7 +173,7 @@ class AlertRule(models.Model):
     @api.constrains("alert_type", "model_id", "condition", "recipient_field_id")
     def _check_condition(self):
         for rule in self:
-            domain = parse_domain(rule.condition, _("The condition of rule %s", rule.name))
+            domain = rule._domain()
             model = rule._target_model()
             if rule.alert_type in ("threshold", "schedule", "event") and not rule.model_id:
                 raise ValidationError(_("Rule %s needs a model to watch.", rule.name))
@@ -205,7 +205,11 @@ class AlertRule(models.Model):
 
     def _domain(self):
         self.ensure_one()
-        return parse_domain(self.condition, _("The condition of rule %s", self.name))
+        where = _("The condition of rule %s", self.name)
+        try:
+            return parse_domain(self.condition, where)
+        except (NameError, TypeError) as exc:  # const_eval refusing names: not a literal domain
+            raise ValidationError(_("%(where)s is not a valid domain: %(err)s", where=where, err=exc)) from exc
 
     def _channels(self):
         self.ensure_one()
@@ -243,17 +247,13 @@ class AlertRule(models.Model):
         return res
 
     def _refresh_hooks(self, rules):
-        self.env.registry.clear_cache()  # _event_rule_ids
         if not rules or any(rule.alert_type == "event" for rule in rules):
             self.env["workflow.hook"]._hook_refresh()
 
     @api.model
-    @tools.ormcache("model_name")
-    def _event_rule_ids(self, model_name):
-        return tuple(
-            self.sudo()
-            .search([("alert_type", "=", "event"), ("model_name", "=", model_name), ("active", "=", True)])
-            .ids
+    def _event_rules(self, model_name):
+        return self.sudo().search(
+            [("alert_type", "=", "event"), ("model_name", "=", model_name), ("active", "=", True)]
         )
 
     # ------------------------------------------------------------------
@@ -348,6 +348,7 @@ class AlertRule(models.Model):
     def _job_evaluate(self, limit=20):
         """Evaluate the polled rules that are due (one batch of rules)."""
         now = fields.Datetime.now()
+        self.env.flush_all()
         ids = self.env["workflow.job"]._lock_batch(
             "alert_rule",
             "active AND alert_type IN %s AND (next_check_at IS NULL OR next_check_at <= %s)",
@@ -456,7 +457,7 @@ class AlertRule(models.Model):
         if not alerts:
             return alerts
         self.env.cr.execute(
-            "UPDATE alert_rule SET trigger_count = trigger_count + %s, last_triggered_at = %s WHERE id = %s",
+            "UPDATE alert_rule SET trigger_count = COALESCE(trigger_count, 0) + %s, last_triggered_at = %s WHERE id = %s",
             (len(alerts), fields.Datetime.now(), self.id),
         )
         self.invalidate_recordset(["trigger_count", "last_triggered_at"])

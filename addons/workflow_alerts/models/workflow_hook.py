@@ -18,6 +18,8 @@ class WorkflowHook(models.AbstractModel):
         res = super()._hook_watched()
         if not table_exists(self.env.cr, "alert_rule"):
             return res
+        if "alert.rule" in self.env:
+            self.env["alert.rule"].flush_model(["active", "alert_type", "model_name"])
         self.env.cr.execute(
             """SELECT DISTINCT model_name FROM alert_rule
                 WHERE active AND alert_type = 'event' AND model_name IS NOT NULL"""
@@ -30,7 +32,7 @@ class WorkflowHook(models.AbstractModel):
     def _alert_event_rules(self, model_name):
         if model_name.startswith("alert."):
             return self.env["alert.rule"]
-        return self.env["alert.rule"].sudo().browse(self.env["alert.rule"]._event_rule_ids(model_name))
+        return self.env["alert.rule"]._event_rules(model_name)
 
     @api.model
     def _hook_after_create(self, records):
