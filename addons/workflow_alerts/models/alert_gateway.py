@@ -19,7 +19,11 @@ class AlertGateway(models.Model):
     company_id = fields.Many2one("res.company", help="Leave empty to use it for every company.")
 
     _sql_constraints = [
-        ("timeout_positive", "CHECK(timeout > 0 AND timeout <= 120)", "The timeout must be between 0 and 120 s."),
+        (
+            "timeout_positive",
+            "CHECK(timeout > 0 AND timeout <= 120)",
+            "The timeout must be between 0 and 120 s.",
+        ),
     ]
 
     @api.constrains("url")

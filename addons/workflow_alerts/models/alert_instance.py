@@ -56,7 +56,7 @@ class AlertInstance(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, readonly=True
     )
-    history_ids = fields.One2many("alert.history", "alert_id", "History", readonly=True)
+    history_ids = fields.One2many("alert.history", "alert_id", readonly=True)
     notification_ids = fields.One2many("alert.notification", "alert_id", "Notifications", readonly=True)
     color = fields.Integer(compute="_compute_color")
 
@@ -172,14 +172,14 @@ class AlertInstance(models.Model):
                 vals = {
                     "status": "escalated",
                     "escalation_level": level + 1,
-                    "next_escalation_at": now + timedelta(minutes=following.delay_minutes) if following else False,
+                    "next_escalation_at": now + timedelta(minutes=following.delay_minutes)
+                    if following
+                    else False,
                 }
                 if step.severity:
                     vals["severity"] = step.severity
                 level_alerts.write(vals)
-                self.env["alert.history"]._log(
-                    level_alerts, "escalated", _("Escalation step %s", level + 1)
-                )
+                self.env["alert.history"]._log(level_alerts, "escalated", _("Escalation step %s", level + 1))
                 recipients = rule._recipients_by_alert(level_alerts, extra_users=step._extra_users())
                 self.env["alert.notification"]._queue_for_alerts(level_alerts, recipients, escalation=True)
         return len(ids)

@@ -69,7 +69,7 @@ class AlertNotification(models.Model):
     rule_id = fields.Many2one("alert.rule", ondelete="cascade", index=True, readonly=True)
     severity = fields.Selection(related="alert_id.severity")
     channel = fields.Selection(CHANNELS, required=True, readonly=True)
-    recipient_id = fields.Many2one("res.users", "Recipient", index=True, readonly=True)
+    recipient_id = fields.Many2one("res.users", index=True, readonly=True)
     recipient_address = fields.Char(readonly=True, help="Email address, phone number or push target.")
     subject = fields.Char(readonly=True)
     body = fields.Text(readonly=True)
@@ -97,7 +97,9 @@ class AlertNotification(models.Model):
     idempotency_key = fields.Char(
         required=True, readonly=True, copy=False, default=lambda self: uuid.uuid4().hex
     )
-    mail_id = fields.Many2one("mail.mail", "Email", ondelete="set null", readonly=True, index="btree_not_null")
+    mail_id = fields.Many2one(
+        "mail.mail", "Email", ondelete="set null", readonly=True, index="btree_not_null"
+    )
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
 
     _sql_constraints = [
@@ -106,8 +108,8 @@ class AlertNotification(models.Model):
 
     def init(self):
         self.env.cr.execute(
-            """CREATE INDEX IF NOT EXISTS alert_notification_due_idx ON alert_notification (next_attempt_at, id)
-               WHERE status IN ('pending', 'retry')"""
+            """CREATE INDEX IF NOT EXISTS alert_notification_due_idx
+               ON alert_notification (next_attempt_at, id) WHERE status IN ('pending', 'retry')"""
         )
         self.env.cr.execute(
             """CREATE INDEX IF NOT EXISTS alert_notification_claimed_idx ON alert_notification (claimed_at)
@@ -234,7 +236,8 @@ class AlertNotification(models.Model):
             return 0
         self.invalidate_model(["status", "claimed_at", "attempt_count"])
         if auto_commit:
-            self.env.cr.commit()
+            # the claim must be visible to every worker before anything leaves the building
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         queued_mail = False
         gateways = {}
         for notification in self.browse(ids):
@@ -249,7 +252,8 @@ class AlertNotification(models.Model):
                 _logger.exception("alert notification %s failed", notification.id)
                 notification._record_failure("%s: %s" % (type(exc).__name__, exc), False)
             if auto_commit:
-                self.env.cr.commit()
+                # one notification's outcome is durable before the next is sent
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         if queued_mail:
             self._trigger_mail_queue()
         return len(ids)
@@ -317,7 +321,9 @@ class AlertNotification(models.Model):
             or self.company_id.email_formatted
             or self.env.company.email_formatted
         )
-        body = Markup("<p>%s</p>") % Markup("<br/>").join(escape(line) for line in (self.body or "").split("\n"))
+        body = Markup("<p>%s</p>") % Markup("<br/>").join(
+            escape(line) for line in (self.body or "").split("\n")
+        )
         mail = (
             self.env["mail.mail"]
             .sudo()
@@ -346,7 +352,9 @@ class AlertNotification(models.Model):
 
     def _send_http(self, gateways):
         if self.channel not in gateways:
-            gateways[self.channel] = self.env["alert.gateway"].sudo()._for_channel(self.channel, self.company_id)
+            gateways[self.channel] = (
+                self.env["alert.gateway"].sudo()._for_channel(self.channel, self.company_id)
+            )
         gateway = gateways[self.channel]
         if not gateway:
             raise DeliveryError(_("No active %s gateway is configured.", self.channel), permanent=True)
@@ -368,11 +376,17 @@ class AlertNotification(models.Model):
         try:
             response = requests.post(gateway.url, json=payload, headers=headers, timeout=gateway.timeout)
         except requests.RequestException as exc:
-            raise DeliveryError(_("%(gw)s unreachable: %(err)s", gw=urlparse(gateway.url).netloc, err=exc)) from exc
+            raise DeliveryError(
+                _("%(gw)s unreachable: %(err)s", gw=urlparse(gateway.url).netloc, err=exc)
+            ) from exc
         if response.status_code >= 400:
             raise DeliveryError(
-                _("%(gw)s answered HTTP %(code)s: %(text)s", gw=gateway.name, code=response.status_code,
-                  text=response.text[:300]),
+                _(
+                    "%(gw)s answered HTTP %(code)s: %(text)s",
+                    gw=gateway.name,
+                    code=response.status_code,
+                    text=response.text[:300],
+                ),
                 permanent=400 <= response.status_code < 500 and response.status_code not in (408, 429),
             )
         try:
@@ -392,7 +406,9 @@ class AlertNotification(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _sync_mail_state(self, mails):
-        notifications = self.sudo().search([("mail_id", "in", mails.ids), ("status", "in", ("queued", "sending"))])
+        notifications = self.sudo().search(
+            [("mail_id", "in", mails.ids), ("status", "in", ("queued", "sending"))]
+        )
         for notification in notifications:
             mail = notification.mail_id
             if mail.state == "sent":
@@ -409,7 +425,10 @@ class AlertNotification(models.Model):
         now = fields.Datetime.now()
         self.env.flush_all()
         ids = self.env["workflow.job"]._lock_batch(
-            "alert_notification", "status = 'sending' AND claimed_at < %s", (now - timedelta(seconds=lease),), limit
+            "alert_notification",
+            "status = 'sending' AND claimed_at < %s",
+            (now - timedelta(seconds=lease),),
+            limit,
         )
         stale = self.browse(ids)
         for notification in stale:
@@ -425,12 +444,14 @@ class AlertNotification(models.Model):
             [("status", "=", "queued"), ("mail_id.state", "in", ("sent", "exception"))], limit=limit
         )
         self._sync_mail_state(queued.mail_id)
-        lost = self.search([("status", "=", "queued"), ("mail_id", "=", False), ("channel", "=", "email")], limit=limit)
+        lost = self.search(
+            [("status", "=", "queued"), ("mail_id", "=", False), ("channel", "=", "email")], limit=limit
+        )
         lost.write({"status": "retry", "next_attempt_at": now, "error_message": _("The email was deleted.")})
         self.env["alert.throttle"]._purge()
-        if self.search_count([("status", "in", ("pending", "retry")), ("next_attempt_at", "<=", now)], limit=1) or (
-            self.search_count([("status", "=", "pending"), ("next_attempt_at", "=", False)], limit=1)
-        ):
+        if self.search_count(
+            [("status", "in", ("pending", "retry")), ("next_attempt_at", "<=", now)], limit=1
+        ) or (self.search_count([("status", "=", "pending"), ("next_attempt_at", "=", False)], limit=1)):
             self._enqueue_delivery()
         return len(stale) + len(queued) + len(lost)
 

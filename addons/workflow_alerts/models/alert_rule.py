@@ -56,7 +56,6 @@ class AlertRule(models.Model):
     )
     model_id = fields.Many2one(
         "ir.model",
-        string="Model",
         ondelete="cascade",
         domain=[("transient", "=", False)],
         help="Records watched by threshold, scheduled and event rules.",
@@ -79,7 +78,6 @@ class AlertRule(models.Model):
     group_ids = fields.Many2many("res.groups", "alert_rule_res_groups_rel", "rule_id", "group_id", "Groups")
     recipient_field_id = fields.Many2one(
         "ir.model.fields",
-        string="Recipient Field",
         ondelete="set null",
         domain="[('model_id', '=', model_id), ('ttype', '=', 'many2one'), ('relation', '=', 'res.users')]",
         help="A user field of the record (e.g. the salesperson) whose user is notified as well.",
@@ -209,7 +207,9 @@ class AlertRule(models.Model):
         try:
             return parse_domain(self.condition, where)
         except (NameError, TypeError) as exc:  # const_eval refusing names: not a literal domain
-            raise ValidationError(_("%(where)s is not a valid domain: %(err)s", where=where, err=exc)) from exc
+            raise ValidationError(
+                _("%(where)s is not a valid domain: %(err)s", where=where, err=exc)
+            ) from exc
 
     def _channels(self):
         self.ensure_one()
@@ -407,7 +407,9 @@ class AlertRule(models.Model):
         open_alerts = self.env["alert.instance"].search(
             [("rule_id", "=", self.id), ("status", "in", OPEN_STATES), ("model_name", "=", model_name)]
         )
-        recovered = open_alerts if all_records else open_alerts.filtered(lambda a: a.record_id not in keep_ids)
+        recovered = (
+            open_alerts if all_records else open_alerts.filtered(lambda a: a.record_id not in keep_ids)
+        )
         if recovered:
             recovered._close(
                 "resolved", _("Condition cleared: resolved automatically at the next check."), auto=True
@@ -457,7 +459,8 @@ class AlertRule(models.Model):
         if not alerts:
             return alerts
         self.env.cr.execute(
-            "UPDATE alert_rule SET trigger_count = COALESCE(trigger_count, 0) + %s, last_triggered_at = %s WHERE id = %s",
+            """UPDATE alert_rule SET trigger_count = COALESCE(trigger_count, 0) + %s, last_triggered_at = %s
+                WHERE id = %s""",
             (len(alerts), fields.Datetime.now(), self.id),
         )
         self.invalidate_recordset(["trigger_count", "last_triggered_at"])

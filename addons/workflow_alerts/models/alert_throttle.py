@@ -134,7 +134,9 @@ class AlertThrottle(models.Model):
         client = self._redis()
         if client is not None:
             return int(client.get(self._redis_key(rule, key)) or 0)
-        self.env.cr.execute("SELECT count FROM alert_throttle WHERE rule_id = %s AND key = %s", (rule.id, key))
+        self.env.cr.execute(
+            "SELECT count FROM alert_throttle WHERE rule_id = %s AND key = %s", (rule.id, key)
+        )
         row = self.env.cr.fetchone()
         return row[0] if row else 0
 

@@ -40,7 +40,9 @@ class WorkflowHook(models.AbstractModel):
         for rule in self._alert_event_rules(records._name):
             matched = records.sudo().filtered_domain(rule._domain())
             if matched:
-                rule._trigger([{"model_name": records._name, "record_id": rid, "context": {}} for rid in matched.ids])
+                rule._trigger(
+                    [{"model_name": records._name, "record_id": rid, "context": {}} for rid in matched.ids]
+                )
         return res
 
     @api.model
@@ -66,5 +68,7 @@ class WorkflowHook(models.AbstractModel):
             now = records.sudo().filtered_domain(rule._domain())
             fired = [rid for rid in now.ids if rid not in was]
             if fired:
-                rule._trigger([{"model_name": records._name, "record_id": rid, "context": {}} for rid in fired])
+                rule._trigger(
+                    [{"model_name": records._name, "record_id": rid, "context": {}} for rid in fired]
+                )
         return res

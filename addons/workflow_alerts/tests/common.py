@@ -97,4 +97,6 @@ class AlertCase(TransactionCase):
         return self.Rule.create(values)
 
     def open_alerts(self, rule):
-        return self.Alert.search([("rule_id", "=", rule.id), ("status", "in", ("active", "escalated", "acknowledged"))])
+        return self.Alert.search(
+            [("rule_id", "=", rule.id), ("status", "in", ("active", "escalated", "acknowledged"))]
+        )

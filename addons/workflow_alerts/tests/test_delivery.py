@@ -21,7 +21,12 @@ class TestDelivery(AlertCase):
         cls.addClassCleanup(cls.gateway.stop)
         cls.env["ir.mail_server"].search([]).active = False
         cls.env["ir.mail_server"].create(
-            {"name": "alerts sink", "smtp_host": "127.0.0.1", "smtp_port": cls.sink.port, "smtp_encryption": "none"}
+            {
+                "name": "alerts sink",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.sink.port,
+                "smtp_encryption": "none",
+            }
         )
         cls.env["ir.config_parameter"].sudo().set_param("workflow_alerts.email_from", "alerts@dairy.example")
         cls.sms = cls.env["alert.gateway"].create(
@@ -168,7 +173,9 @@ class TestDelivery(AlertCase):
         self.assertIn("no address", sms.error_message)
 
     def test_gateway_host_allow_list(self):
-        self.env["ir.config_parameter"].sudo().set_param("workflow_alerts.gateway_allowed_hosts", "sms.example.com")
+        self.env["ir.config_parameter"].sudo().set_param(
+            "workflow_alerts.gateway_allowed_hosts", "sms.example.com"
+        )
         _alert, note = self.raise_one(self.rule(channel_sms=True))
         self.deliver()
         self.assertEqual(note.status, "failed")
@@ -181,8 +188,14 @@ class TestDelivery(AlertCase):
         self.assertEqual(self.deliver(), 3)
         self.assertEqual(self.deliver(), 0)
         self.assertEqual(len(self.gateway.requests), 1)
-        self.assertEqual(len(self.env["mail.mail"].search([("message_id", "like", "alert-%")]).filtered(
-            lambda m: m in notes.mail_id)), 1)
+        self.assertEqual(
+            len(
+                self.env["mail.mail"]
+                .search([("message_id", "like", "alert-%")])
+                .filtered(lambda m: m in notes.mail_id)
+            ),
+            1,
+        )
         self.assertEqual(len(self.env["bus.bus"].search([("message", "ilike", notes[0].subject)])), 1)
         # a claimed row is invisible to a second worker until its lease expires
         _alert, note = self.raise_one(self.rule(channel_push=True))

@@ -22,7 +22,16 @@ class TestEscalation(AlertCase):
                 "channel_in_app": True,
                 "user_ids": [(6, 0, cls.manager.ids)],
                 "escalation_step_ids": [
-                    (0, 0, {"sequence": 1, "delay_minutes": 15, "severity": "critical", "user_ids": [(6, 0, cls.boss.ids)]}),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 1,
+                            "delay_minutes": 15,
+                            "severity": "critical",
+                            "user_ids": [(6, 0, cls.boss.ids)],
+                        },
+                    ),
                     (0, 0, {"sequence": 2, "delay_minutes": 30, "severity": "urgent"}),
                 ],
             }
@@ -51,9 +60,7 @@ class TestEscalation(AlertCase):
         self.escalate()
         self.assertEqual((alert.severity, alert.escalation_level), ("urgent", 2))
         self.assertFalse(alert.next_escalation_at, "no step left")
-        self.assertEqual(
-            alert.history_ids.mapped("action"), ["triggered", "escalated", "escalated"]
-        )
+        self.assertEqual(alert.history_ids.mapped("action"), ["triggered", "escalated", "escalated"])
         self.assertEqual(alert.history_ids.mapped("severity"), ["warning", "critical", "urgent"])
 
     def test_acknowledge_stops_escalation(self):

@@ -28,7 +28,9 @@ class TestEventRules(AlertCase):
         return self.Alert.search([("rule_id", "=", self.rule.id)])
 
     def test_fires_on_create_and_on_write_into_condition(self):
-        matching = self.env["res.partner"].create({"name": "Agora", "function": "Blocked buyer", "user_id": self.boss.id})
+        matching = self.env["res.partner"].create(
+            {"name": "Agora", "function": "Blocked buyer", "user_id": self.boss.id}
+        )
         self.assertEqual(self.alerts().mapped("record_id"), [matching.id])
         self.assertEqual(self.alerts().notification_ids.recipient_id, self.boss, "the record's user field")
         other = self.env["res.partner"].create({"name": "Shwapno", "function": "Buyer"})
@@ -46,9 +48,19 @@ class TestEventRules(AlertCase):
 
     def test_raise_alert_api_for_xmlrpc(self):
         partner = self.env["res.partner"].create({"name": "Unimart"})
-        sla = self.Rule.create({"name": "SLA", "code": "sla_test", "alert_type": "sla", "user_ids": [(6, 0, self.manager.ids)]})
-        first = self.Rule.raise_alert("sla_test", model_name="res.partner", record_ids=[partner.id],
-                                      severity="urgent", message="Response overdue by 2 h")
-        self.assertEqual((first.severity, first.message, first.record_id), ("urgent", "Response overdue by 2 h", partner.id))
+        sla = self.Rule.create(
+            {"name": "SLA", "code": "sla_test", "alert_type": "sla", "user_ids": [(6, 0, self.manager.ids)]}
+        )
+        first = self.Rule.raise_alert(
+            "sla_test",
+            model_name="res.partner",
+            record_ids=[partner.id],
+            severity="urgent",
+            message="Response overdue by 2 h",
+        )
+        self.assertEqual(
+            (first.severity, first.message, first.record_id),
+            ("urgent", "Response overdue by 2 h", partner.id),
+        )
         self.assertEqual(first.rule_id, sla)
         self.assertFalse(self.Rule.raise_alert(sla, partner), "deduplicated while open")

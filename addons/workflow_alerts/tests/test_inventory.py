@@ -59,12 +59,18 @@ class TestInventoryChecks(AlertCase):
 
     def test_location_filter(self):
         other = self.env["stock.location"].create(
-            {"name": "Cold room B", "usage": "internal", "location_id": self.env.ref("stock.stock_location_locations").id}
+            {
+                "name": "Cold room B",
+                "usage": "internal",
+                "location_id": self.env.ref("stock.stock_location_locations").id,
+            }
         )
         product = self.make_product("Lassi", qty=100, location=other)
         company_wide = self.inventory_rule(check_type="fixed_threshold", threshold_qty=5)
         self.assertFalse(company_wide._evaluate())
-        in_stock_only = self.inventory_rule(check_type="fixed_threshold", threshold_qty=5, location_ids=[(6, 0, self.stock.ids)])
+        in_stock_only = self.inventory_rule(
+            check_type="fixed_threshold", threshold_qty=5, location_ids=[(6, 0, self.stock.ids)]
+        )
         self.assertEqual(in_stock_only._evaluate().mapped("record_id"), [product.id])
         by_warehouse = self.inventory_rule(
             check_type="fixed_threshold", threshold_qty=5, warehouse_ids=[(6, 0, self.warehouse.ids)]

@@ -45,7 +45,9 @@ class TestThrottling(AlertCase):
     def test_digest_on_storm(self):
         for i in range(6):
             self.make_product("Storm %s" % i, qty=0)
-        rule = self.inventory_rule(digest_threshold=3, channel_in_app=True, user_ids=[(6, 0, (self.manager | self.boss).ids)])
+        rule = self.inventory_rule(
+            digest_threshold=3, channel_in_app=True, user_ids=[(6, 0, (self.manager | self.boss).ids)]
+        )
         alerts = rule._evaluate()
         self.assertEqual(len(alerts), 6)
         notes = self.Notification.search([("rule_id", "=", rule.id)])
@@ -69,7 +71,9 @@ class TestThrottling(AlertCase):
         rule = self.inventory_rule()
         now = fields.Datetime.now()
         Silence = self.env["alert.silence"]
-        whole = Silence.create({"name": "Stock take", "rule_id": rule.id, "date_end": now + timedelta(hours=2)})
+        whole = Silence.create(
+            {"name": "Stock take", "rule_id": rule.id, "date_end": now + timedelta(hours=2)}
+        )
         self.assertFalse(rule._evaluate(), "a silenced rule raises nothing")
         whole.active = False
         Silence.create(
@@ -91,7 +95,9 @@ class TestThrottling(AlertCase):
         self.assertEqual(rule._evaluate().mapped("record_id"), [loud.id])
 
     def test_redis_counters(self):
-        self.env["ir.config_parameter"].sudo().set_param("workflow_alerts.redis_url", "redis://127.0.0.1:6379/4")
+        self.env["ir.config_parameter"].sudo().set_param(
+            "workflow_alerts.redis_url", "redis://127.0.0.1:6379/4"
+        )
         Throttle = self.env["alert.throttle"]
         client = Throttle._redis()
         for i in range(4):
