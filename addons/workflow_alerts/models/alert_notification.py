@@ -152,8 +152,10 @@ class AlertNotification(models.Model):
                         vals["alert_id"] = alert.id
                         vals_list.append(vals)
         notifications = self.sudo().create(vals_list)
-        if notifications.filtered(lambda n: n.status == "pending"):
-            self._enqueue_delivery()
+        pending = len(notifications.filtered(lambda n: n.status == "pending"))
+        if pending:
+            # one delivery run per batch of 100, at most 4 in parallel; full batches chain the next
+            self._enqueue_delivery(min(4, -(-pending // 100)))
         return notifications
 
     @api.model
@@ -197,9 +199,12 @@ class AlertNotification(models.Model):
         return subject, "\n".join(lines)
 
     @api.model
-    def _enqueue_delivery(self):
+    def _enqueue_delivery(self, runs=1):
         """Deliver right after commit: Celery when a broker is configured, else wake the cron."""
-        if not self.env["workflow.job"]._enqueue_after_commit("alert.notification", "_job_deliver"):
+        enqueued = False
+        for _run in range(runs):
+            enqueued = self.env["workflow.job"]._enqueue_after_commit("alert.notification", "_job_deliver")
+        if not enqueued:
             cron = self.env.ref("workflow_alerts.ir_cron_alert_deliver", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
@@ -256,6 +261,8 @@ class AlertNotification(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if queued_mail:
             self._trigger_mail_queue()
+        if len(ids) >= limit:
+            self._enqueue_delivery()  # more may be waiting: chain the next batch
         return len(ids)
 
     def _send_now(self, gateways):
