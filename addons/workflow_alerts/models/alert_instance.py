@@ -2,13 +2,15 @@ import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.workflow_automation.tools.jobs import job
 
 from .alert_rule import OPEN_STATES, SEVERITIES
 
 _logger = logging.getLogger(__name__)
+
+USER_WRITABLE = {"resolution_notes"}
 
 
 class AlertInstance(models.Model):
@@ -81,6 +83,17 @@ class AlertInstance(models.Model):
     def _compute_display_name(self):
         for alert in self:
             alert.display_name = alert.title
+
+    def write(self, vals):
+        # users handle alerts through the buttons (which write with sudo) and may edit the notes;
+        # the rest of an alert is the system's record
+        if (
+            not self.env.su
+            and set(vals) - USER_WRITABLE
+            and not self.env.user.has_group("workflow_automation.group_workflow_manager")
+        ):
+            raise AccessError(_("Use the Acknowledge and Resolve buttons to handle an alert."))
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # handling

@@ -39,6 +39,7 @@ _logger = logging.getLogger(__name__)
 SENT_STATES = ("sent", "delivered")
 BUS_TYPES = {"info": "info", "warning": "warning", "critical": "danger", "urgent": "danger"}
 DIGEST_LINES = 200
+TRANSACTIONAL_CHANNELS = ("in_app", "email")
 
 
 class DeliveryError(Exception):
@@ -244,8 +245,12 @@ class AlertNotification(models.Model):
             # the claim must be visible to every worker before anything leaves the building
             self.env.cr.commit()  # pylint: disable=invalid-commit
         queued_mail = False
-        gateways = {}
-        for notification in self.browse(ids):
+        gateways = {"session": requests.Session(), "bus": []}
+        notifications = self.browse(ids)
+        # in-app and email hand-over are rows of this transaction: exactly once, one commit for all;
+        # HTTP gateways are outside effects: the outcome of each is committed before the next
+        local = notifications.filtered(lambda n: n.channel in TRANSACTIONAL_CHANNELS)
+        for notification in local + (notifications - local):
             try:
                 with self.env.cr.savepoint():
                     status = notification._send_now(gateways)
@@ -256,9 +261,15 @@ class AlertNotification(models.Model):
             except Exception as exc:  # anything else is recorded and retried, never lost
                 _logger.exception("alert notification %s failed", notification.id)
                 notification._record_failure("%s: %s" % (type(exc).__name__, exc), False)
-            if auto_commit:
-                # one notification's outcome is durable before the next is sent
+            if notification == local[-1:]:
+                # one bus message list (one NOTIFY after commit) for every in-app notification
+                self.env["bus.bus"].sudo()._sendmany(gateways["bus"])
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            elif auto_commit and notification.channel not in TRANSACTIONAL_CHANNELS:
+                # one external send's outcome is durable before the next is sent
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+        gateways["session"].close()
         if queued_mail:
             self._trigger_mail_queue()
         if len(ids) >= limit:
@@ -299,19 +310,21 @@ class AlertNotification(models.Model):
     def _send_in_app(self, gateways):
         """A bus message to the recipient's partner, shown at once by the web client.
 
-        The bus row is written in the same transaction as the status: exactly once.
+        The bus rows of the batch are written in the same transaction as the statuses: exactly once.
         """
         partner = self.recipient_id.partner_id
         severity = self.alert_id.severity or ("critical" if self.is_escalation else "warning")
-        self.env["bus.bus"]._sendone(
-            partner,
-            "simple_notification",
-            {
-                "title": self.subject,
-                "message": self.body or "",
-                "sticky": severity in ("critical", "urgent"),
-                "type": BUS_TYPES.get(severity, "warning"),
-            },
+        gateways["bus"].append(
+            [
+                partner,
+                "simple_notification",
+                {
+                    "title": self.subject,
+                    "message": self.body or "",
+                    "sticky": severity in ("critical", "urgent"),
+                    "type": BUS_TYPES.get(severity, "warning"),
+                },
+            ]
         )
         return "sent"
 
@@ -381,7 +394,9 @@ class AlertNotification(models.Model):
         if gateway.token:
             headers["Authorization"] = "Bearer %s" % gateway.token
         try:
-            response = requests.post(gateway.url, json=payload, headers=headers, timeout=gateway.timeout)
+            response = gateways["session"].post(
+                gateway.url, json=payload, headers=headers, timeout=gateway.timeout
+            )
         except requests.RequestException as exc:
             raise DeliveryError(
                 _("%(gw)s unreachable: %(err)s", gw=urlparse(gateway.url).netloc, err=exc)

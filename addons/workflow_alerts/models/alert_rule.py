@@ -281,6 +281,8 @@ class AlertRule(models.Model):
         if not self.env.su and not self.env["alert.instance"].check_access_rights("create", False):
             raise AccessError(_("You are not allowed to raise alerts."))
         rule = self._resolve_rule(rule)
+        if not rule.active:
+            return self.env["alert.instance"]
         if severity and severity not in SEVERITY_RANK:
             raise UserError(_("Unknown severity %s.", severity))
         if records is None and model_name:

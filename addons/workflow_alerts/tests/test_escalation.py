@@ -97,3 +97,11 @@ class TestEscalation(AlertCase):
     def test_users_cannot_raise_alerts(self):
         with self.assertRaises(AccessError):
             self.Rule.with_user(self.manager).raise_alert("pasteuriser_down")
+
+    def test_users_cannot_rewrite_alerts(self):
+        alert = self.Rule.raise_alert("pasteuriser_down")
+        alert.with_user(self.manager).write({"resolution_notes": "checking the pump"})
+        self.assertEqual(alert.resolution_notes, "checking the pump")
+        with self.assertRaises(AccessError):
+            alert.with_user(self.manager).write({"status": "resolved"})
+        self.assertEqual(alert.status, "active")
