@@ -28,7 +28,8 @@ WITH products AS (
 ), onhand AS (
     SELECT q.product_id, SUM(q.quantity) AS qty
       FROM stock_quant q
-     WHERE q.location_id IN (SELECT id FROM locs) AND q.product_id IN (SELECT id FROM products)
+      JOIN locs l ON l.id = q.location_id
+      JOIN products p ON p.id = q.product_id
      GROUP BY q.product_id
 )
 """
@@ -45,21 +46,31 @@ SELECT p.id, COALESCE(o.qty, 0), NULL, NULL
 ORDERPOINT_SQL = (
     SCOPE_CTE
     + """
-SELECT DISTINCT ON (op.product_id) op.product_id, COALESCE(lq.qty, 0), op.product_min_qty, NULL
-  FROM stock_warehouse_orderpoint op
-  JOIN stock_location ol ON ol.id = op.location_id
-  LEFT JOIN LATERAL (
-        SELECT SUM(q.quantity) AS qty
-          FROM stock_quant q JOIN stock_location sl ON sl.id = q.location_id
-         WHERE q.product_id = op.product_id AND sl.usage = 'internal'
-           AND sl.parent_path LIKE ol.parent_path || '%%'
-  ) lq ON TRUE
- WHERE op.active AND op.company_id = %(company)s
-   AND op.product_id IN (SELECT id FROM products)
-   AND (%(all_warehouses)s OR op.warehouse_id = ANY(%(warehouse_ids)s))
-   AND ol.parent_path LIKE ANY(%(loc_paths)s)
-   AND COALESCE(lq.qty, 0) <= op.product_min_qty * %(ratio)s
- ORDER BY op.product_id, COALESCE(lq.qty, 0) - op.product_min_qty * %(ratio)s
+, ops AS (
+    SELECT op.id, op.product_id, op.product_min_qty, ol.parent_path
+      FROM stock_warehouse_orderpoint op
+      JOIN products p ON p.id = op.product_id
+      JOIN stock_location ol ON ol.id = op.location_id
+     WHERE op.active AND op.company_id = %(company)s
+       AND (%(all_warehouses)s OR op.warehouse_id = ANY(%(warehouse_ids)s))
+       AND ol.parent_path LIKE ANY(%(loc_paths)s)
+), by_location AS (
+    SELECT q.product_id, sl.parent_path, SUM(q.quantity) AS qty
+      FROM stock_quant q
+      JOIN stock_location sl ON sl.id = q.location_id
+      JOIN (SELECT DISTINCT product_id FROM ops) o ON o.product_id = q.product_id
+     WHERE sl.usage = 'internal'
+     GROUP BY q.product_id, sl.parent_path
+), op_qty AS (
+    SELECT ops.id, ops.product_id, ops.product_min_qty,
+           COALESCE(SUM(b.qty) FILTER (WHERE b.parent_path LIKE ops.parent_path || '%%'), 0) AS qty
+      FROM ops LEFT JOIN by_location b ON b.product_id = ops.product_id
+     GROUP BY ops.id, ops.product_id, ops.product_min_qty
+)
+SELECT DISTINCT ON (product_id) product_id, qty, product_min_qty, NULL
+  FROM op_qty
+ WHERE qty <= product_min_qty * %(ratio)s
+ ORDER BY product_id, qty - product_min_qty * %(ratio)s
 """
 )
 
@@ -71,9 +82,9 @@ DAYS_SQL = (
       FROM stock_move m
       JOIN stock_location dl ON dl.id = m.location_dest_id
       JOIN stock_location src ON src.id = m.location_id
+      JOIN products p ON p.id = m.product_id
      WHERE m.state = 'done' AND m.date >= %(since)s AND dl.usage = 'customer'
        AND m.company_id = %(company)s
-       AND m.product_id IN (SELECT id FROM products)
        AND src.parent_path LIKE ANY(%(loc_paths)s)
      GROUP BY m.product_id
 )
