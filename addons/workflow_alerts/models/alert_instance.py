@@ -58,6 +58,9 @@ class AlertInstance(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, readonly=True
     )
+    digest_pending = fields.Boolean(
+        readonly=True, help="Raised during a storm: notified in the next digest rather than alone."
+    )
     history_ids = fields.One2many("alert.history", "alert_id", readonly=True)
     notification_ids = fields.One2many("alert.notification", "alert_id", "Notifications", readonly=True)
     color = fields.Integer(compute="_compute_color")
@@ -67,6 +70,10 @@ class AlertInstance(models.Model):
         self.env.cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS alert_instance_open_dedup_uniq ON alert_instance (dedup_key)
                WHERE status IN ('active', 'acknowledged', 'escalated')"""
+        )
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS alert_instance_digest_pending_idx
+               ON alert_instance (rule_id) WHERE digest_pending"""
         )
         self.env.cr.execute(
             """CREATE INDEX IF NOT EXISTS alert_instance_escalation_due_idx
@@ -157,6 +164,24 @@ class AlertInstance(models.Model):
             vals["resolution_notes"] = notes
         self.sudo().write(vals)
         self.env["alert.history"]._log(self, "auto_resolved" if auto else status, notes)
+
+    # ------------------------------------------------------------------
+    # storm digests
+    # ------------------------------------------------------------------
+    @job(batch_size=5000)
+    def _job_flush_digests(self, limit=5000):
+        """Send one digest per rule, recipient and channel for the alerts held during a storm."""
+        self.env.flush_all()
+        ids = self.env["workflow.job"]._lock_batch(
+            "alert_instance", "digest_pending", (), limit, "rule_id, id"
+        )
+        alerts = self.browse(ids)
+        for rule, rule_alerts in alerts.grouped("rule_id").items():
+            self.env["alert.notification"]._queue_for_alerts(
+                rule_alerts, rule._recipients_by_alert(rule_alerts), digest=True
+            )
+        alerts.write({"digest_pending": False})
+        return len(ids)
 
     # ------------------------------------------------------------------
     # escalation

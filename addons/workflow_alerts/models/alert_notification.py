@@ -121,7 +121,7 @@ class AlertNotification(models.Model):
     # outbox
     # ------------------------------------------------------------------
     @api.model
-    def _queue_for_alerts(self, alerts, recipients_by_alert, escalation=False):
+    def _queue_for_alerts(self, alerts, recipients_by_alert, escalation=False, digest=False):
         """Write the notifications of ``alerts`` (one rule) and ask for delivery after commit.
 
         More alerts than the rule's digest threshold: one digest per recipient and channel.
@@ -132,7 +132,7 @@ class AlertNotification(models.Model):
         channels = rule._channels()
         vals_list = []
         threshold = rule.digest_threshold
-        if threshold and len(alerts) > threshold:
+        if digest or (threshold and len(alerts) > threshold):
             by_user = {}
             for alert in alerts:
                 for user in recipients_by_alert.get(alert.id, ()):

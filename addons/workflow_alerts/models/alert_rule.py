@@ -467,8 +467,27 @@ class AlertRule(models.Model):
         )
         self.invalidate_recordset(["trigger_count", "last_triggered_at"])
         self.env["alert.history"]._log(alerts, "triggered")
-        self.env["alert.notification"]._queue_for_alerts(alerts, self._recipients_by_alert(alerts))
+        if self._in_storm(alerts):
+            # alerts trickling in one by one (event rules, raise_alert) during a storm: hold their
+            # notifications for the next digest run instead of one message each
+            alerts.write({"digest_pending": True})
+        else:
+            self.env["alert.notification"]._queue_for_alerts(alerts, self._recipients_by_alert(alerts))
         return alerts
+
+    def _in_storm(self, alerts):
+        """More than the digest threshold of alerts within the storm window, these included."""
+        threshold = self.digest_threshold
+        if not threshold or len(alerts) > threshold:
+            return False  # no storm control, or already one digest for this batch
+        window = int(
+            self.env["ir.config_parameter"].sudo().get_param("workflow_alerts.storm_window_minutes", 5)
+        )
+        self.env.cr.execute(
+            "SELECT count(*) FROM alert_instance WHERE rule_id = %s AND triggered_at >= %s",
+            (self.id, fields.Datetime.now() - timedelta(minutes=window)),
+        )
+        return self.env.cr.fetchone()[0] > threshold
 
     def _insert_alerts(self, candidates):
         """One multi-row INSERT; a concurrent duplicate is dropped by the open-alert unique index."""

@@ -68,6 +68,7 @@ class TestPolledRules(AlertCase):
             "ir_cron_alert_evaluate",
             "ir_cron_alert_deliver",
             "ir_cron_alert_escalate",
+            "ir_cron_alert_digest",
             "ir_cron_alert_sweep",
         ):
             self.env.ref("workflow_alerts.%s" % xmlid).method_direct_trigger()

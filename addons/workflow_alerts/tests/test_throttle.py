@@ -115,3 +115,31 @@ class TestThrottling(AlertCase):
             self.assertEqual(self.env.cr.fetchone()[0], 0, "Redis holds the counters, not PostgreSQL")
         finally:
             client.delete(*(client.keys(prefix + "*") or [prefix]))
+
+    def test_storm_of_single_alerts_is_digested(self):
+        rule = self.Rule.create(
+            {
+                "name": "Blocked buyers",
+                "code": "storm_event",
+                "alert_type": "event",
+                "model_id": self.env["ir.model"]._get("res.partner").id,
+                "condition": "[('function', '=', 'Storm buyer')]",
+                "user_ids": [(6, 0, self.manager.ids)],
+                "channel_email": True,
+                "channel_in_app": False,
+                "cooldown_minutes": 0,
+                "digest_threshold": 2,
+            }
+        )
+        for i in range(5):
+            self.env["res.partner"].create({"name": "Storm %s" % i, "function": "Storm buyer"})
+        alerts = self.Alert.search([("rule_id", "=", rule.id)])
+        self.assertEqual(len(alerts), 5)
+        self.assertEqual(len(alerts.notification_ids), 2, "the first two alone, then the storm is held")
+        held = alerts.filtered("digest_pending")
+        self.assertEqual(len(held), 3)
+        self.assertEqual(self.env["workflow.job"].run_job("alert.instance", "_job_flush_digests"), 3)
+        digest = self.Notification.search([("rule_id", "=", rule.id), ("is_digest", "=", True)])
+        self.assertEqual(len(digest), 1)
+        self.assertEqual(digest.alert_ids, held)
+        self.assertFalse(held.filtered("digest_pending"))
