@@ -83,3 +83,19 @@ class TestPolledRules(AlertCase):
         mine = self.Notification.with_user(self.boss).search([("rule_id", "=", rule.id)])
         self.assertEqual(mine.recipient_id, self.boss)
         self.assertEqual(len(self.Notification.search([("rule_id", "=", rule.id)])), 2)
+
+    def test_multi_company_isolation(self):
+        other = self.env["res.company"].create({"name": "Other dairy"})
+        rule = self.Rule.create(
+            {"name": "Other SLA", "code": "other_sla", "alert_type": "sla", "company_id": other.id}
+        )
+        alert = self.Rule.raise_alert(rule)
+        self.assertEqual(alert.company_id, other)
+        self.assertFalse(self.Rule.with_user(self.manager).search([("id", "=", rule.id)]))
+        self.assertFalse(self.Alert.with_user(self.manager).search([("id", "=", alert.id)]))
+
+    def test_sla_rule_shipped_for_other_modules(self):
+        partner = self.env["res.partner"].create({"name": "Ticket owner"})
+        alert = self.Rule.sudo().raise_alert("sla_breach", partner, message="Response overdue by 2 h")
+        self.assertEqual((alert.severity, alert.message), ("critical", "Response overdue by 2 h"))
+        self.assertTrue(alert.notification_ids)
