@@ -260,6 +260,7 @@ class AlertRule(models.Model):
     # public API
     # ------------------------------------------------------------------
     @api.model
+    @api.returns("alert.instance", lambda value: value.ids)
     def raise_alert(
         self,
         rule,
@@ -277,6 +278,7 @@ class AlertRule(models.Model):
         recordset; XML-RPC callers pass ``model_name`` and ``record_ids`` instead.  Without records
         a single alert about the rule itself is raised.  Deduplication, silences, cooldown and the
         daily cap apply: a record that already has an open alert of this rule gets no second one.
+        Over XML-RPC the ids of the new alerts are returned.
         """
         if not self.env.su and not self.env["alert.instance"].check_access_rights("create", False):
             raise AccessError(_("You are not allowed to raise alerts."))

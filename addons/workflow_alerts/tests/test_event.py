@@ -1,3 +1,4 @@
+from odoo.api import call_kw
 from odoo.tests import tagged
 
 from .common import AlertCase
@@ -64,3 +65,10 @@ class TestEventRules(AlertCase):
         )
         self.assertEqual(first.rule_id, sla)
         self.assertFalse(self.Rule.raise_alert(sla, partner), "deduplicated while open")
+        # what an XML-RPC client gets: the ids of the new alerts
+        other = self.env["res.partner"].create({"name": "Agora Gulshan"})
+        ids = call_kw(
+            self.Rule, "raise_alert", ["sla_test"], {"model_name": "res.partner", "record_ids": [other.id]}
+        )
+        self.assertEqual(ids, self.Alert.search([("rule_id", "=", sla.id), ("record_id", "=", other.id)]).ids)
+        self.assertEqual(len(ids), 1)
