@@ -235,7 +235,7 @@ class AlertRule(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if {"alert_type", "model_id", "active", "condition"} & set(vals):
+        if {"alert_type", "model_id", "active"} & set(vals):
             self._refresh_hooks(self)
         return res
 

@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, models
+from odoo.exceptions import ValidationError
 from odoo.tools.sql import table_exists
 
 _logger = logging.getLogger(__name__)
@@ -35,14 +36,26 @@ class WorkflowHook(models.AbstractModel):
         return self.env["alert.rule"]._event_rules(model_name)
 
     @api.model
+    def _alert_matching(self, rule, records):
+        """Records matching the rule's condition; a broken rule is logged, never blocks the user."""
+        try:
+            return records.sudo().filtered_domain(rule._domain())
+        except (ValidationError, ValueError, KeyError) as exc:
+            _logger.warning("event alert rule %s cannot be evaluated: %s", rule.code, exc)
+            return None
+
+    @api.model
+    def _alert_fire(self, rule, model_name, record_ids):
+        if record_ids:
+            rule._trigger([{"model_name": model_name, "record_id": rid, "context": {}} for rid in record_ids])
+
+    @api.model
     def _hook_after_create(self, records):
         res = super()._hook_after_create(records)
         for rule in self._alert_event_rules(records._name):
-            matched = records.sudo().filtered_domain(rule._domain())
+            matched = self._alert_matching(rule, records)
             if matched:
-                rule._trigger(
-                    [{"model_name": records._name, "record_id": rid, "context": {}} for rid in matched.ids]
-                )
+                self._alert_fire(rule, records._name, matched.ids)
         return res
 
     @api.model
@@ -50,10 +63,12 @@ class WorkflowHook(models.AbstractModel):
         pre = super()._hook_before_write(records, vals)
         rules = self._alert_event_rules(records._name)
         if rules:
-            pre[PRE_KEY] = {
-                rule.id: set(records.sudo().filtered_domain(rule._domain()).ids) if rule._domain() else set()
-                for rule in rules
-            }
+            before = {}
+            for rule in rules:
+                matched = self._alert_matching(rule, records)
+                if matched is not None:
+                    before[rule.id] = set(matched.ids)
+            pre[PRE_KEY] = before
         return pre
 
     @api.model
@@ -63,12 +78,12 @@ class WorkflowHook(models.AbstractModel):
         if before is None:
             return res
         for rule in self._alert_event_rules(records._name):
-            was = before.get(rule.id, set())
-            # fire when a record starts to match (any write when the condition is empty)
-            now = records.sudo().filtered_domain(rule._domain())
-            fired = [rid for rid in now.ids if rid not in was]
-            if fired:
-                rule._trigger(
-                    [{"model_name": records._name, "record_id": rid, "context": {}} for rid in fired]
+            if rule.id not in before:
+                continue
+            # fire when a record starts to match the condition
+            matched = self._alert_matching(rule, records)
+            if matched:
+                self._alert_fire(
+                    rule, records._name, [rid for rid in matched.ids if rid not in before[rule.id]]
                 )
         return res

@@ -1,5 +1,6 @@
 from odoo.api import call_kw
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import AlertCase
 
@@ -72,3 +73,16 @@ class TestEventRules(AlertCase):
         )
         self.assertEqual(ids, self.Alert.search([("rule_id", "=", sla.id), ("record_id", "=", other.id)]).ids)
         self.assertEqual(len(ids), 1)
+
+    def test_broken_rule_never_blocks_the_user(self):
+        # a field removed after the rule was saved: the rule is skipped and logged
+        self.env.cr.execute(
+            "UPDATE alert_rule SET condition = %s WHERE id = %s",
+            ("[('no_such_field', '=', 1)]", self.rule.id),
+        )
+        self.rule.invalidate_recordset(["condition"])
+        with mute_logger("odoo.addons.workflow_alerts.models.workflow_hook"):
+            partner = self.env["res.partner"].create({"name": "Still saved", "function": "Blocked buyer"})
+            partner.write({"phone": "42"})
+        self.assertTrue(partner.exists())
+        self.assertFalse(self.alerts())
