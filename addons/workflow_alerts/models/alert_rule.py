@@ -139,8 +139,10 @@ class AlertRule(models.Model):
 
     # -- status --------------------------------------------------------------------
     active = fields.Boolean(default=True)
-    last_triggered_at = fields.Datetime(readonly=True, copy=False)
-    trigger_count = fields.Integer(readonly=True, copy=False, default=0)
+    # computed from the alerts, not counters on the rule row: concurrent triggers of one rule
+    # (event rules fired by several users at once) must not all update the same row
+    last_triggered_at = fields.Datetime(compute="_compute_trigger_stats")
+    trigger_count = fields.Integer(compute="_compute_trigger_stats")
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     alert_ids = fields.One2many("alert.instance", "rule_id", "Alerts")
     open_alert_count = fields.Integer(compute="_compute_open_alert_count")
@@ -156,6 +158,16 @@ class AlertRule(models.Model):
     def _compute_target_model(self):
         for rule in self:
             rule.target_model = rule._target_model()
+
+    def _compute_trigger_stats(self):
+        groups = (
+            self.env["alert.instance"]
+            .sudo()
+            ._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count", "triggered_at:max"])
+        )
+        stats = {rule.id: (count, last) for rule, count, last in groups}
+        for rule in self:
+            rule.trigger_count, rule.last_triggered_at = stats.get(rule.id, (0, False))
 
     def _compute_open_alert_count(self):
         groups = self.env["alert.instance"]._read_group(
@@ -314,6 +326,7 @@ class AlertRule(models.Model):
 
     @api.model
     def _resolve_rule(self, rule):
+        wanted = rule
         if isinstance(rule, models.BaseModel):
             rule = rule.sudo()
         elif isinstance(rule, int):
@@ -326,7 +339,7 @@ class AlertRule(models.Model):
                 .search([("code", "=", rule), ("company_id", "in", company_ids)], limit=1)
             )
         if len(rule) != 1:
-            raise UserError(_("No alert rule %s.", rule))
+            raise UserError(_("No alert rule %s.", wanted))
         return rule
 
     def action_check_now(self):
@@ -462,12 +475,7 @@ class AlertRule(models.Model):
         alerts = self._insert_alerts(candidates)
         if not alerts:
             return alerts
-        self.env.cr.execute(
-            """UPDATE alert_rule SET trigger_count = COALESCE(trigger_count, 0) + %s, last_triggered_at = %s
-                WHERE id = %s""",
-            (len(alerts), fields.Datetime.now(), self.id),
-        )
-        self.invalidate_recordset(["trigger_count", "last_triggered_at"])
+        self.invalidate_recordset(["trigger_count", "last_triggered_at", "open_alert_count"])
         self.env["alert.history"]._log(alerts, "triggered")
         if self._in_storm(alerts):
             # alerts trickling in one by one (event rules, raise_alert) during a storm: hold their
