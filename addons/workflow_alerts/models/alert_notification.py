@@ -245,7 +245,7 @@ class AlertNotification(models.Model):
             # the claim must be visible to every worker before anything leaves the building
             self.env.cr.commit()  # pylint: disable=invalid-commit
         queued_mail = False
-        gateways = {"session": requests.Session(), "bus": []}
+        gateways = {"session": requests.Session(), "bus": {}}
         notifications = self.browse(ids)
         # in-app and email hand-over are rows of this transaction: exactly once, one commit for all;
         # HTTP gateways are outside effects: the outcome of each is committed before the next
@@ -257,13 +257,15 @@ class AlertNotification(models.Model):
                     queued_mail = queued_mail or status == "queued"
                     notification._record_success(status)
             except DeliveryError as exc:
+                gateways["bus"].pop(notification.id, None)
                 notification._record_failure(str(exc), exc.permanent)
             except Exception as exc:  # anything else is recorded and retried, never lost
+                gateways["bus"].pop(notification.id, None)
                 _logger.exception("alert notification %s failed", notification.id)
                 notification._record_failure("%s: %s" % (type(exc).__name__, exc), False)
             if notification == local[-1:]:
                 # one bus message list (one NOTIFY after commit) for every in-app notification
-                self.env["bus.bus"].sudo()._sendmany(gateways["bus"])
+                self.env["bus.bus"].sudo()._sendmany(list(gateways["bus"].values()))
                 if auto_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
             elif auto_commit and notification.channel not in TRANSACTIONAL_CHANNELS:
@@ -314,18 +316,16 @@ class AlertNotification(models.Model):
         """
         partner = self.recipient_id.partner_id
         severity = self.alert_id.severity or ("critical" if self.is_escalation else "warning")
-        gateways["bus"].append(
-            [
-                partner,
-                "simple_notification",
-                {
-                    "title": self.subject,
-                    "message": self.body or "",
-                    "sticky": severity in ("critical", "urgent"),
-                    "type": BUS_TYPES.get(severity, "warning"),
-                },
-            ]
-        )
+        gateways["bus"][self.id] = [
+            partner,
+            "simple_notification",
+            {
+                "title": self.subject,
+                "message": self.body or "",
+                "sticky": severity in ("critical", "urgent"),
+                "type": BUS_TYPES.get(severity, "warning"),
+            },
+        ]
         return "sent"
 
     def _send_email(self, gateways):
