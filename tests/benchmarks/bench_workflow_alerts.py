@@ -60,9 +60,11 @@ def ensure_db(db):
         text=True,
         check=False,
     )
-    if out.stdout.strip() == "1":
-        return
-    print("creating database %s (install workflow_alerts without demo data)..." % db, flush=True)
+    exists = out.stdout.strip() == "1"
+    if exists:
+        print("updating workflow_alerts in database %s..." % db, flush=True)
+    else:
+        print("creating database %s (install workflow_alerts without demo data)..." % db, flush=True)
     subprocess.run(
         [
             PYTHON,
@@ -72,7 +74,7 @@ def ensure_db(db):
             "--db_user=%s" % PGUSER,
             "-d",
             db,
-            "-i",
+            "-u" if exists else "-i",
             "workflow_alerts",
             "--without-demo=all",
             "--stop-after-init",
@@ -385,6 +387,7 @@ def bench_latency(env_factory, samples, gateway, user_id):
                 "user_ids": [(6, 0, [user_id])],
                 "cooldown_minutes": 0,
                 "max_alerts_per_day": 0,
+                "digest_threshold": 0,  # one alert at a time on purpose: no storm digest
             }
         )
         partners = env["res.partner"].create([{"name": "bench latency %d" % i} for i in range(samples)])
@@ -462,6 +465,7 @@ def bench_email_latency(env_factory, samples, sink, user_id):
                 "user_ids": [(6, 0, [user_id])],
                 "cooldown_minutes": 0,
                 "max_alerts_per_day": 0,
+                "digest_threshold": 0,  # one alert at a time on purpose: no storm digest
             }
         )
         partners = env["res.partner"].create([{"name": "bench mail latency %d" % i} for i in range(samples)])
