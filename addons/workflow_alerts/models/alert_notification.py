@@ -1,0 +1,487 @@
+"""The outbox of alert notifications.
+
+A notification row is written in the transaction that raises (or escalates)
+the alert and is sent only after that transaction commits, by the
+``_job_deliver`` job (a Celery worker right after the commit, ``ir.cron``
+otherwise).  Sending is claimed row by row:
+
+1. ``UPDATE ... SET status='sending', claimed_at=now() WHERE status IN
+   ('pending','retry') ... FOR UPDATE SKIP LOCKED RETURNING id`` and commit:
+   no other worker picks the row up any more;
+2. send, with the notification's idempotency key (``Idempotency-Key`` header
+   for the HTTP gateways, ``Message-Id`` for email, the bus row is written in
+   the same transaction as the status);
+3. record ``sent``/``delivered`` or the error (retry with backoff, ``failed``
+   after the last attempt) and commit.
+
+A worker that dies between 2 and 3 leaves the row in ``sending``; the sweeper
+puts it back to ``retry`` after the lease (``workflow_alerts.claim_lease_seconds``).
+That window is at-least-once: the gateway receives the same idempotency key
+twice and is expected to drop the second request.  Everything else is exactly once.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import requests
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+
+from odoo.addons.workflow_automation.tools.jobs import job
+
+from .alert_rule import CHANNELS, SEVERITIES
+
+_logger = logging.getLogger(__name__)
+
+SENT_STATES = ("sent", "delivered")
+BUS_TYPES = {"info": "info", "warning": "warning", "critical": "danger", "urgent": "danger"}
+DIGEST_LINES = 200
+TRANSACTIONAL_CHANNELS = ("in_app", "email")
+
+
+class DeliveryError(Exception):
+    """A delivery attempt failed; ``permanent`` errors are not retried."""
+
+    def __init__(self, message, permanent=False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class AlertNotification(models.Model):
+    _name = "alert.notification"
+    _description = "Alert Notification"
+    _order = "id desc"
+    _rec_name = "subject"
+
+    alert_id = fields.Many2one("alert.instance", ondelete="cascade", index=True, readonly=True)
+    alert_ids = fields.Many2many(
+        "alert.instance",
+        "alert_notification_alert_rel",
+        "notification_id",
+        "alert_id",
+        "Alerts in Digest",
+        readonly=True,
+    )
+    is_digest = fields.Boolean("Digest", readonly=True)
+    is_escalation = fields.Boolean("Escalation", readonly=True)
+    rule_id = fields.Many2one("alert.rule", ondelete="cascade", index=True, readonly=True)
+    severity = fields.Selection(related="alert_id.severity")
+    channel = fields.Selection(CHANNELS, required=True, readonly=True)
+    recipient_id = fields.Many2one("res.users", index=True, readonly=True)
+    recipient_address = fields.Char(readonly=True, help="Email address, phone number or push target.")
+    subject = fields.Char(readonly=True)
+    body = fields.Text(readonly=True)
+    status = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("retry", "To Retry"),
+            ("sending", "Sending"),
+            ("queued", "In Mail Queue"),
+            ("sent", "Sent"),
+            ("delivered", "Delivered"),
+            ("failed", "Failed"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    attempt_count = fields.Integer("Attempts", readonly=True, default=0)
+    next_attempt_at = fields.Datetime(readonly=True)
+    claimed_at = fields.Datetime(readonly=True)
+    sent_at = fields.Datetime(readonly=True)
+    delivered_at = fields.Datetime(readonly=True)
+    error_message = fields.Text(readonly=True)
+    idempotency_key = fields.Char(
+        required=True, readonly=True, copy=False, default=lambda self: uuid.uuid4().hex
+    )
+    mail_id = fields.Many2one(
+        "mail.mail", "Email", ondelete="set null", readonly=True, index="btree_not_null"
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+
+    _sql_constraints = [
+        ("idempotency_key_unique", "UNIQUE(idempotency_key)", "The idempotency key must be unique."),
+    ]
+
+    def init(self):
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS alert_notification_due_idx
+               ON alert_notification (next_attempt_at, id) WHERE status IN ('pending', 'retry')"""
+        )
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS alert_notification_claimed_idx ON alert_notification (claimed_at)
+               WHERE status = 'sending'"""
+        )
+
+    # ------------------------------------------------------------------
+    # outbox
+    # ------------------------------------------------------------------
+    @api.model
+    def _queue_for_alerts(self, alerts, recipients_by_alert, escalation=False, digest=False):
+        """Write the notifications of ``alerts`` (one rule) and ask for delivery after commit.
+
+        More alerts than the rule's digest threshold: one digest per recipient and channel.
+        """
+        if not alerts:
+            return self.browse()
+        rule = alerts[0].rule_id
+        channels = rule._channels()
+        vals_list = []
+        threshold = rule.digest_threshold
+        if digest or (threshold and len(alerts) > threshold):
+            by_user = {}
+            for alert in alerts:
+                for user in recipients_by_alert.get(alert.id, ()):
+                    by_user.setdefault(user, []).append(alert)
+            for user, user_alerts in by_user.items():
+                subject, body = self._digest_text(rule, user_alerts, escalation)
+                for channel in channels:
+                    vals = self._vals(rule, user, channel, subject, body, escalation)
+                    vals.update(is_digest=True, alert_ids=[(6, 0, [a.id for a in user_alerts])])
+                    vals_list.append(vals)
+        else:
+            for alert in alerts:
+                prefix = _("[Escalated] ") if escalation else ""
+                subject = "%s[%s] %s" % (prefix, dict(SEVERITIES)[alert.severity], alert.title)
+                for user in recipients_by_alert.get(alert.id, ()):
+                    for channel in channels:
+                        vals = self._vals(rule, user, channel, subject, alert.message, escalation)
+                        vals["alert_id"] = alert.id
+                        vals_list.append(vals)
+        notifications = self.sudo().create(vals_list)
+        pending = len(notifications.filtered(lambda n: n.status == "pending"))
+        if pending:
+            # one delivery run per batch of 100, at most 4 in parallel; full batches chain the next
+            self._enqueue_delivery(min(4, -(-pending // 100)))
+        return notifications
+
+    @api.model
+    def _vals(self, rule, user, channel, subject, body, escalation):
+        address = self._address(user, channel)
+        vals = {
+            "rule_id": rule.id,
+            "channel": channel,
+            "recipient_id": user.id,
+            "recipient_address": address,
+            "subject": subject,
+            "body": body,
+            "is_escalation": escalation,
+            "company_id": rule.company_id.id,
+        }
+        if not address:
+            vals.update(
+                status="failed",
+                error_message=_("%(user)s has no address for %(channel)s.", user=user.name, channel=channel),
+            )
+        return vals
+
+    @api.model
+    def _address(self, user, channel):
+        if channel == "email":
+            return user.email or False
+        if channel == "sms":
+            return user.partner_id.mobile or user.partner_id.phone or False
+        if channel == "push":
+            return "user:%s" % user.id
+        return "partner:%s" % user.partner_id.id
+
+    @api.model
+    def _digest_text(self, rule, alerts, escalation):
+        subject = _("%(count)s alerts: %(rule)s", count=len(alerts), rule=rule.name)
+        if escalation:
+            subject = _("[Escalated] ") + subject
+        lines = ["- %s" % alert.title for alert in alerts[:DIGEST_LINES]]
+        if len(alerts) > DIGEST_LINES:
+            lines.append(_("... and %s more.", len(alerts) - DIGEST_LINES))
+        return subject, "\n".join(lines)
+
+    @api.model
+    def _enqueue_delivery(self, runs=1):
+        """Deliver right after commit: Celery when a broker is configured, else wake the cron."""
+        enqueued = False
+        for _run in range(runs):
+            enqueued = self.env["workflow.job"]._enqueue_after_commit("alert.notification", "_job_deliver")
+        if not enqueued:
+            cron = self.env.ref("workflow_alerts.ir_cron_alert_deliver", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # delivery job
+    # ------------------------------------------------------------------
+    @api.model
+    def _auto_commit(self):
+        # as mail.mail.process_email_queue: commit between steps, except in tests
+        return not self.env.registry.in_test_mode() and not getattr(
+            __import__("threading").current_thread(), "testing", False
+        )
+
+    @job(batch_size=100)
+    def _job_deliver(self, limit=100):
+        """Claim, send and record one batch of due notifications."""
+        auto_commit = self._auto_commit()
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE alert_notification SET status = 'sending', claimed_at = %s,
+                      attempt_count = COALESCE(attempt_count, 0) + 1
+                WHERE id IN (SELECT id FROM alert_notification
+                              WHERE status IN ('pending', 'retry')
+                                AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+                              ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+                  AND status IN ('pending', 'retry')
+            RETURNING id""",
+            (now, now, limit),
+        )
+        ids = sorted(row[0] for row in self.env.cr.fetchall())
+        if not ids:
+            return 0
+        self.invalidate_model(["status", "claimed_at", "attempt_count"])
+        if auto_commit:
+            # the claim must be visible to every worker before anything leaves the building
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        queued_mail = False
+        gateways = {"session": requests.Session(), "bus": {}}
+        notifications = self.browse(ids)
+        # in-app and email hand-over are rows of this transaction: exactly once, one commit for all;
+        # HTTP gateways are outside effects: the outcome of each is committed before the next
+        local = notifications.filtered(lambda n: n.channel in TRANSACTIONAL_CHANNELS)
+        for notification in local + (notifications - local):
+            try:
+                with self.env.cr.savepoint():
+                    status = notification._send_now(gateways)
+                    queued_mail = queued_mail or status == "queued"
+                    notification._record_success(status)
+            except DeliveryError as exc:
+                gateways["bus"].pop(notification.id, None)
+                notification._record_failure(str(exc), exc.permanent)
+            except Exception as exc:  # anything else is recorded and retried, never lost
+                gateways["bus"].pop(notification.id, None)
+                _logger.exception("alert notification %s failed", notification.id)
+                notification._record_failure("%s: %s" % (type(exc).__name__, exc), False)
+            if notification == local[-1:]:
+                # one bus message list (one NOTIFY after commit) for every in-app notification
+                self.env["bus.bus"].sudo()._sendmany(list(gateways["bus"].values()))
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            elif auto_commit and notification.channel not in TRANSACTIONAL_CHANNELS:
+                # one external send's outcome is durable before the next is sent
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        gateways["session"].close()
+        if queued_mail:
+            self._trigger_mail_queue()
+        if len(ids) >= limit:
+            self._enqueue_delivery()  # more may be waiting: chain the next batch
+        return len(ids)
+
+    def _send_now(self, gateways):
+        self.ensure_one()
+        return getattr(self, "_send_%s" % self.channel)(gateways)
+
+    def _record_success(self, status):
+        now = fields.Datetime.now()
+        vals = {"status": status, "error_message": False, "next_attempt_at": False}
+        if status in SENT_STATES:
+            vals["sent_at"] = now
+        if status == "delivered":
+            vals["delivered_at"] = now
+        self.write(vals)
+
+    def _record_failure(self, error, permanent=False):
+        params = self.env["ir.config_parameter"].sudo()
+        max_attempts = int(params.get_param("workflow_alerts.max_attempts", 5))
+        base = int(params.get_param("workflow_alerts.retry_backoff_seconds", 30))
+        for notification in self:
+            if permanent or notification.attempt_count >= max_attempts:
+                notification.write({"status": "failed", "error_message": error, "next_attempt_at": False})
+            else:
+                delay = min(base * 2 ** max(notification.attempt_count - 1, 0), 3600)
+                notification.write(
+                    {
+                        "status": "retry",
+                        "error_message": error,
+                        "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
+                    }
+                )
+
+    # -- channels -------------------------------------------------------------
+    def _send_in_app(self, gateways):
+        """A bus message to the recipient's partner, shown at once by the web client.
+
+        The bus rows of the batch are written in the same transaction as the statuses: exactly once.
+        """
+        partner = self.recipient_id.partner_id
+        severity = self.alert_id.severity or ("critical" if self.is_escalation else "warning")
+        gateways["bus"][self.id] = [
+            partner,
+            "simple_notification",
+            {
+                "title": self.subject,
+                "message": self.body or "",
+                "sticky": severity in ("critical", "urgent"),
+                "type": BUS_TYPES.get(severity, "warning"),
+            },
+        ]
+        return "sent"
+
+    def _send_email(self, gateways):
+        """Hand the email to Odoo's mail queue once (Message-Id = idempotency key)."""
+        mail = self.mail_id.sudo()
+        if mail:
+            if mail.state in ("exception", "cancel"):
+                mail.mark_outgoing()
+            return "sent" if mail.state == "sent" else "queued"
+        params = self.env["ir.config_parameter"].sudo()
+        email_from = (
+            params.get_param("workflow_alerts.email_from")
+            or self.company_id.email_formatted
+            or self.env.company.email_formatted
+        )
+        body = Markup("<p>%s</p>") % Markup("<br/>").join(
+            escape(line) for line in (self.body or "").split("\n")
+        )
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": self.subject,
+                    "body_html": body,
+                    "email_to": self.recipient_address,
+                    "email_from": email_from or False,
+                    "message_id": self._message_id(),
+                    "auto_delete": False,
+                }
+            )
+        )
+        self.mail_id = mail
+        return "queued"
+
+    def _message_id(self):
+        return "<alert-%s@workflow-alerts>" % self.idempotency_key
+
+    def _send_sms(self, gateways):
+        return self._send_http(gateways)
+
+    def _send_push(self, gateways):
+        return self._send_http(gateways)
+
+    def _send_http(self, gateways):
+        if self.channel not in gateways:
+            gateways[self.channel] = (
+                self.env["alert.gateway"].sudo()._for_channel(self.channel, self.company_id)
+            )
+        gateway = gateways[self.channel]
+        if not gateway:
+            raise DeliveryError(_("No active %s gateway is configured.", self.channel), permanent=True)
+        if not gateway._host_allowed():
+            raise DeliveryError(
+                _("The host of gateway %s is not in the allow-list.", gateway.name), permanent=True
+            )
+        payload = {
+            "channel": self.channel,
+            "to": self.recipient_address,
+            "subject": self.subject,
+            "message": self.body,
+            "idempotency_key": self.idempotency_key,
+            "alert_id": self.alert_id.id or None,
+        }
+        headers = {"Idempotency-Key": self.idempotency_key}
+        if gateway.token:
+            headers["Authorization"] = "Bearer %s" % gateway.token
+        try:
+            response = gateways["session"].post(
+                gateway.url, json=payload, headers=headers, timeout=gateway.timeout
+            )
+        except requests.RequestException as exc:
+            raise DeliveryError(
+                _("%(gw)s unreachable: %(err)s", gw=urlparse(gateway.url).netloc, err=exc)
+            ) from exc
+        if response.status_code >= 400:
+            raise DeliveryError(
+                _(
+                    "%(gw)s answered HTTP %(code)s: %(text)s",
+                    gw=gateway.name,
+                    code=response.status_code,
+                    text=response.text[:300],
+                ),
+                permanent=400 <= response.status_code < 500 and response.status_code not in (408, 429),
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        return "delivered" if isinstance(data, dict) and data.get("status") == "delivered" else "sent"
+
+    @api.model
+    def _trigger_mail_queue(self):
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # email results (called from mail.mail) and the sweeper
+    # ------------------------------------------------------------------
+    @api.model
+    def _sync_mail_state(self, mails):
+        notifications = self.sudo().search(
+            [("mail_id", "in", mails.ids), ("status", "in", ("queued", "sending"))]
+        )
+        for notification in notifications:
+            mail = notification.mail_id
+            if mail.state == "sent":
+                notification._record_success("sent")
+            elif mail.state == "exception":
+                notification._record_failure(mail.failure_reason or _("The mail server refused the email."))
+        return notifications
+
+    @job(batch_size=500)
+    def _job_sweep(self, limit=500):
+        """Recover what a lost message or a crashed worker left behind."""
+        params = self.env["ir.config_parameter"].sudo()
+        lease = int(params.get_param("workflow_alerts.claim_lease_seconds", 300))
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        ids = self.env["workflow.job"]._lock_batch(
+            "alert_notification",
+            "status = 'sending' AND claimed_at < %s",
+            (now - timedelta(seconds=lease),),
+            limit,
+        )
+        stale = self.browse(ids)
+        for notification in stale:
+            # the worker may have sent it before dying: the idempotency key lets the receiver drop a repeat
+            notification.write(
+                {
+                    "status": "retry",
+                    "next_attempt_at": now,
+                    "error_message": _("The sending worker did not finish within %s seconds.", lease),
+                }
+            )
+        queued = self.search(
+            [("status", "=", "queued"), ("mail_id.state", "in", ("sent", "exception"))], limit=limit
+        )
+        self._sync_mail_state(queued.mail_id)
+        lost = self.search(
+            [("status", "=", "queued"), ("mail_id", "=", False), ("channel", "=", "email")], limit=limit
+        )
+        lost.write({"status": "retry", "next_attempt_at": now, "error_message": _("The email was deleted.")})
+        self.env["alert.throttle"]._purge()
+        if self.search_count(
+            [("status", "in", ("pending", "retry")), ("next_attempt_at", "<=", now)], limit=1
+        ) or (self.search_count([("status", "=", "pending"), ("next_attempt_at", "=", False)], limit=1)):
+            self._enqueue_delivery()
+        return len(stale) + len(queued) + len(lost)
+
+    def action_retry(self):
+        """Button: send failed notifications again."""
+        self.check_access_rights("write")
+        self.filtered(lambda n: n.status == "failed").sudo().write(
+            {"status": "retry", "next_attempt_at": False, "attempt_count": 0}
+        )
+        self._enqueue_delivery()
+        return True

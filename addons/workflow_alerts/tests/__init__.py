@@ -1,0 +1,6 @@
+from . import test_inventory
+from . import test_throttle
+from . import test_delivery
+from . import test_escalation
+from . import test_event
+from . import test_rules

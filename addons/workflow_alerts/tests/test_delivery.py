@@ -1,0 +1,219 @@
+import json
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import AlertCase
+from .servers import HTTPGateway, SMTPSink
+
+
+@tagged("post_install", "-at_install")
+class TestDelivery(AlertCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sink = SMTPSink(2526).start()
+        cls.addClassCleanup(cls.sink.stop)
+        cls.gateway = HTTPGateway(18390).start()
+        cls.addClassCleanup(cls.gateway.stop)
+        cls.env["ir.mail_server"].search([]).active = False
+        cls.env["ir.mail_server"].create(
+            {
+                "name": "alerts sink",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.sink.port,
+                "smtp_encryption": "none",
+            }
+        )
+        cls.env["ir.config_parameter"].sudo().set_param("workflow_alerts.email_from", "alerts@dairy.example")
+        cls.sms = cls.env["alert.gateway"].create(
+            {"name": "Local SMS", "channel": "sms", "url": cls.gateway.url, "token": "s3cret", "timeout": 5}
+        )
+        cls.push = cls.env["alert.gateway"].create(
+            {"name": "Local push", "channel": "push", "url": cls.gateway.url, "timeout": 5}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.sink.messages.clear()
+        self.sink.refuse = False
+        self.gateway.requests.clear()
+        self.gateway.script.clear()
+        self.gateway.default = (200, {"status": "delivered"})
+
+    def rule(self, **channels):
+        vals = {"channel_email": False, "channel_in_app": False, "channel_sms": False, "channel_push": False}
+        vals.update(channels)
+        return self.Rule.create(
+            {
+                "name": "Delivery test",
+                "code": "delivery_%s" % "_".join(sorted(channels)),
+                "alert_type": "sla",
+                "severity": "critical",
+                "description": "Churning failed on line 2",
+                "user_ids": [(6, 0, self.manager.ids)],
+                **vals,
+            }
+        )
+
+    def raise_one(self, rule):
+        alert = self.Rule.raise_alert(rule)
+        self.assertEqual(len(alert), 1)
+        return alert, alert.notification_ids
+
+    def deliver(self):
+        return self.env["workflow.job"].run_job("alert.notification", "_job_deliver")
+
+    def process_mail_queue(self, notes):
+        with patch.object(type(self.env["ir.mail_server"]), "_is_test_mode", lambda self: False):
+            self.env["mail.mail"].process_email_queue(ids=notes.mail_id.ids)
+
+    def test_email_through_mail_queue(self):
+        alert, note = self.raise_one(self.rule(channel_email=True))
+        self.assertEqual(note.status, "pending", "nothing is sent inside the raising transaction")
+        self.assertEqual(self.deliver(), 1)
+        self.assertEqual(note.status, "queued")
+        self.assertEqual(note.mail_id.message_id, "<alert-%s@workflow-alerts>" % note.idempotency_key)
+        self.process_mail_queue(note)
+        self.assertTrue(self.sink.wait_for(1, timeout=10))
+        received = self.sink.messages[0]
+        self.assertEqual(received["message"]["Message-Id"], note.mail_id.message_id)
+        self.assertIn("wanda@dairy.example", received["to"][0])
+        self.assertIn(alert.title, received["message"]["Subject"])
+        self.assertEqual(note.status, "sent")
+        self.assertTrue(note.sent_at)
+
+    def test_email_failure_recorded_then_retried(self):
+        _alert, note = self.raise_one(self.rule(channel_email=True))
+        self.deliver()
+        self.sink.refuse = True
+        with mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.process_mail_queue(note)
+        self.assertEqual(note.status, "retry")
+        self.assertTrue(note.error_message)
+        self.assertGreater(note.next_attempt_at, fields.Datetime.now())
+        self.assertFalse(self.sink.messages)
+        # the backoff elapses, the SMTP server is back: same mail, same Message-Id, sent once
+        self.sink.refuse = False
+        note.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+        self.deliver()
+        self.assertEqual(note.status, "queued")
+        self.assertEqual(note.attempt_count, 2)
+        self.process_mail_queue(note)
+        self.assertTrue(self.sink.wait_for(1, timeout=10))
+        self.assertEqual(len(self.sink.messages), 1)
+        self.assertEqual(note.status, "sent")
+        self.assertEqual(len(self.env["mail.mail"].search([("message_id", "=", note.mail_id.message_id)])), 1)
+
+    def test_in_app_through_bus(self):
+        _alert, note = self.raise_one(self.rule(channel_in_app=True))
+        self.deliver()
+        self.assertEqual(note.status, "sent")
+        bus = self.env["bus.bus"].search([("message", "ilike", note.subject)])
+        self.assertEqual(len(bus), 1)
+        self.assertIn("simple_notification", bus.message)
+        self.assertEqual(json.loads(bus.channel)[1:], ["res.partner", self.manager.partner_id.id])
+
+    def test_sms_gateway(self):
+        _alert, note = self.raise_one(self.rule(channel_sms=True))
+        self.deliver()
+        self.assertEqual(note.status, "delivered")
+        self.assertTrue(note.delivered_at)
+        self.assertEqual(len(self.gateway.requests), 1)
+        req = self.gateway.requests[0]
+        self.assertEqual(req["headers"]["idempotency-key"], note.idempotency_key)
+        self.assertEqual(req["headers"]["authorization"], "Bearer s3cret")
+        self.assertEqual(req["json"]["to"], "+8801700000001")
+        self.assertEqual(req["json"]["message"], "Churning failed on line 2")
+
+    def test_push_retry_with_backoff_then_success(self):
+        self.gateway.script = [(503, {"error": "busy"}), (503, {"error": "busy"})]
+        self.gateway.default = (200, {"status": "accepted"})
+        _alert, note = self.raise_one(self.rule(channel_push=True))
+        self.deliver()
+        self.assertEqual(note.status, "retry")
+        self.assertIn("503", note.error_message)
+        first_delay = note.next_attempt_at - fields.Datetime.now()
+        self.assertEqual(self.deliver(), 0, "not retried before its backoff")
+        note.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+        self.deliver()
+        self.assertEqual(note.status, "retry")
+        self.assertGreater(note.next_attempt_at - fields.Datetime.now(), first_delay, "the backoff grows")
+        note.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+        self.deliver()
+        self.assertEqual(note.status, "sent")
+        self.assertFalse(note.error_message)
+        self.assertEqual(note.attempt_count, 3)
+        self.assertEqual(set(self.gateway.keys()), {note.idempotency_key})
+
+    def test_failures_recorded(self):
+        # a client error is not retried
+        self.gateway.default = (422, {"error": "bad number"})
+        _alert, note = self.raise_one(self.rule(channel_sms=True))
+        self.deliver()
+        self.assertEqual(note.status, "failed")
+        self.assertIn("422", note.error_message)
+        # transient errors stop after the last attempt
+        self.env["ir.config_parameter"].sudo().set_param("workflow_alerts.max_attempts", 2)
+        self.gateway.default = (500, {})
+        _alert, note = self.raise_one(self.rule(channel_push=True))
+        self.deliver()
+        note.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+        self.deliver()
+        self.assertEqual(note.status, "failed")
+        self.assertEqual(note.attempt_count, 2)
+        # a recipient without a phone number
+        self.manager.partner_id.mobile = False
+        _alert, note = self.raise_one(self.rule(channel_sms=True, channel_in_app=True))
+        sms = note.filtered(lambda n: n.channel == "sms")
+        self.assertEqual(sms.status, "failed")
+        self.assertIn("no address", sms.error_message)
+
+    def test_gateway_host_allow_list(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "workflow_alerts.gateway_allowed_hosts", "sms.example.com"
+        )
+        _alert, note = self.raise_one(self.rule(channel_sms=True))
+        self.deliver()
+        self.assertEqual(note.status, "failed")
+        self.assertIn("allow-list", note.error_message)
+        self.assertFalse(self.gateway.requests)
+
+    def test_exactly_once_when_delivery_runs_twice(self):
+        _alert, notes = self.raise_one(self.rule(channel_sms=True, channel_email=True, channel_in_app=True))
+        self.assertEqual(len(notes), 3)
+        self.assertEqual(self.deliver(), 3)
+        self.assertEqual(self.deliver(), 0)
+        self.assertEqual(len(self.gateway.requests), 1)
+        self.assertEqual(
+            len(
+                self.env["mail.mail"]
+                .search([("message_id", "like", "alert-%")])
+                .filtered(lambda m: m in notes.mail_id)
+            ),
+            1,
+        )
+        self.assertEqual(len(self.env["bus.bus"].search([("message", "ilike", notes[0].subject)])), 1)
+        # a claimed row is invisible to a second worker until its lease expires
+        _alert, note = self.raise_one(self.rule(channel_push=True))
+        note.sudo().write({"status": "sending", "claimed_at": fields.Datetime.now()})
+        self.assertEqual(self.deliver(), 0)
+        self.assertEqual(self.env["workflow.job"].run_job("alert.notification", "_job_sweep"), 0)
+        # the worker died: after the lease, the sweeper hands it back with the same idempotency key
+        note.sudo().write({"claimed_at": fields.Datetime.now() - timedelta(minutes=10)})
+        self.assertEqual(self.env["workflow.job"].run_job("alert.notification", "_job_sweep"), 1)
+        self.assertEqual(note.status, "retry")
+        self.deliver()
+        self.assertEqual(note.status, "delivered")
+        self.assertEqual(self.gateway.keys()[-1], note.idempotency_key)
+        self.assertEqual(len(self.gateway.requests), 2)
+
+    def test_no_gateway_configured(self):
+        self.sms.active = False
+        _alert, note = self.raise_one(self.rule(channel_sms=True))
+        self.deliver()
+        self.assertEqual(note.status, "failed")
+        self.assertIn("gateway", note.error_message)

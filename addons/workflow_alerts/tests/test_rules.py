@@ -1,0 +1,101 @@
+import json
+
+from odoo.tests import tagged
+
+from .common import AlertCase
+
+
+@tagged("post_install", "-at_install")
+class TestPolledRules(AlertCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner_model = cls.env["ir.model"]._get("res.partner")
+
+    def test_threshold_rule_one_alert_per_record(self):
+        late = self.env["res.partner"].create(
+            [{"name": "Late %s" % i, "function": "Overdue payer"} for i in range(2)]
+        )
+        rule = self.Rule.create(
+            {
+                "name": "Overdue payers",
+                "code": "overdue_payers",
+                "alert_type": "threshold",
+                "model_id": self.partner_model.id,
+                "condition": "[('function', '=', 'Overdue payer')]",
+                "user_ids": [(6, 0, self.manager.ids)],
+                "cooldown_minutes": 0,
+            }
+        )
+        alerts = rule._evaluate()
+        self.assertEqual(sorted(alerts.mapped("record_id")), sorted(late.ids))
+        self.assertFalse(rule._evaluate())
+        late[0].function = "Paid up"
+        rule._evaluate()
+        self.assertEqual(alerts.filtered(lambda a: a.record_id == late[0].id).status, "resolved")
+        self.assertEqual(alerts.filtered(lambda a: a.record_id == late[1].id).status, "active")
+
+    def test_schedule_rule_raises_one_summary(self):
+        self.env["res.partner"].create(
+            [{"name": "Lead %s" % i, "function": "Unqualified lead"} for i in range(3)]
+        )
+        rule = self.Rule.create(
+            {
+                "name": "Leads waiting",
+                "code": "leads_waiting",
+                "alert_type": "schedule",
+                "model_id": self.partner_model.id,
+                "condition": "[('function', '=', 'Unqualified lead')]",
+                "user_ids": [(6, 0, self.manager.ids)],
+                "cooldown_minutes": 0,
+            }
+        )
+        alert = rule._evaluate()
+        self.assertEqual(len(alert), 1)
+        self.assertEqual(json.loads(alert.context_data)["count"], 3)
+        self.assertIn("3 record(s)", alert.message)
+        self.assertFalse(rule._evaluate(), "one open summary at a time")
+        self.env["res.partner"].search([("function", "=", "Unqualified lead")]).write(
+            {"function": "Qualified"}
+        )
+        rule._evaluate()
+        self.assertEqual(alert.status, "resolved")
+
+    def test_crons_run_the_jobs(self):
+        self.make_product("Cron milk", qty=0)
+        rule = self.inventory_rule(channel_in_app=True)
+        for xmlid in (
+            "ir_cron_alert_evaluate",
+            "ir_cron_alert_deliver",
+            "ir_cron_alert_escalate",
+            "ir_cron_alert_digest",
+            "ir_cron_alert_sweep",
+        ):
+            self.env.ref("workflow_alerts.%s" % xmlid).method_direct_trigger()
+        alerts = self.open_alerts(rule)
+        self.assertEqual(len(alerts), 1)
+        self.assertEqual(set(alerts.notification_ids.mapped("status")), {"sent", "queued"})
+
+    def test_users_see_their_own_notifications(self):
+        self.make_product("Private milk", qty=0)
+        rule = self.inventory_rule(user_ids=[(6, 0, (self.manager | self.boss).ids)])
+        rule._evaluate()
+        mine = self.Notification.with_user(self.boss).search([("rule_id", "=", rule.id)])
+        self.assertEqual(mine.recipient_id, self.boss)
+        self.assertEqual(len(self.Notification.search([("rule_id", "=", rule.id)])), 2)
+
+    def test_multi_company_isolation(self):
+        other = self.env["res.company"].create({"name": "Other dairy"})
+        rule = self.Rule.create(
+            {"name": "Other SLA", "code": "other_sla", "alert_type": "sla", "company_id": other.id}
+        )
+        alert = self.Rule.raise_alert(rule)
+        self.assertEqual(alert.company_id, other)
+        self.assertFalse(self.Rule.with_user(self.manager).search([("id", "=", rule.id)]))
+        self.assertFalse(self.Alert.with_user(self.manager).search([("id", "=", alert.id)]))
+
+    def test_sla_rule_shipped_for_other_modules(self):
+        partner = self.env["res.partner"].create({"name": "Ticket owner"})
+        alert = self.Rule.sudo().raise_alert("sla_breach", partner, message="Response overdue by 2 h")
+        self.assertEqual((alert.severity, alert.message), ("critical", "Response overdue by 2 h"))
+        self.assertTrue(alert.notification_ids)

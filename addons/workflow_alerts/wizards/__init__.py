@@ -1,0 +1,1 @@
+from . import alert_resolve_wizard
