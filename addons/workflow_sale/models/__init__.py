@@ -6,5 +6,6 @@ from . import sale_order
 from . import sale_order_line
 from . import price_change_request
 from . import product_template
+from . import product_product
 from . import product_pricelist_item
 from . import workflow_instance

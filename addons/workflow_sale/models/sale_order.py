@@ -340,17 +340,17 @@ class SaleOrder(models.Model):
         """Levels of the order's band as ``[[(user, group), ...], ...]`` for the approval engine.
 
         The salesperson and the person who submitted are left out of a level
-        when someone else can decide in it (four-eyes principle).
+        when someone else can decide in it (four-eyes principle), and a level
+        is decided by other people than the levels before it.
         """
         self.ensure_one()
         band = self.approval_requested_band_id or self._approval_bands()[0][self.id]
         if not band:
             raise UserError(_("%s needs no approval: its amount is below every approval band.", self.name))
         interested = self.user_id | instance.started_by
-        levels = []
+        levels, earlier = [], self.env["res.users"]
         for level in band.level_ids.sorted(lambda lv: (lv.sequence, lv.id)):
             pairs = level._approver_pairs()
-            others = [(u, g) for u, g in pairs if u not in interested]
             if not pairs:
                 raise UserError(
                     _(
@@ -360,7 +360,22 @@ class SaleOrder(models.Model):
                         band=band.name,
                     )
                 )
-            levels.append(others or pairs)
+            # each level is decided by other people than the levels before it
+            fresh = [(u, g) for u, g in pairs if u not in earlier]
+            if not fresh:
+                raise UserError(
+                    _(
+                        "Level %(level)s of the approval band %(band)s has only approvers of earlier levels "
+                        "(%(users)s); a level must be decided by someone else.",
+                        level=level.name,
+                        band=band.name,
+                        users=", ".join(u.name for u, _g in pairs),
+                    )
+                )
+            others = [(u, g) for u, g in fresh if u not in interested]
+            chosen = others or fresh
+            earlier |= self.env["res.users"].union(*(u for u, _g in chosen))
+            levels.append(chosen)
         return levels
 
     def _approval_submitted(self):

@@ -45,6 +45,17 @@ class TestMatrix(SaleApprovalCase):
                 {"company_id": self.company.id, "amount_min": 40000, "amount_max": 60000}
             )
 
+    def test_forms_show_approval(self):
+        arch = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        for name in ("action_request_approval", "approval_state", "workflow_approval_progress"):
+            self.assertIn(name, arch)
+        arch = self.env["product.product"].with_user(self.sales_manager).get_views([(False, "form")])
+        self.assertIn("action_view_price_changes", arch["views"]["form"]["arch"])
+
     def test_matrix_editable_by_sales_managers_only(self):
         with self.assertRaises(AccessError):
             self.band_manager.with_user(self.salesman).write({"amount_max": 60000})
@@ -183,6 +194,26 @@ class TestOrderApproval(SaleApprovalCase):
         order2 = self.make_order(20000, user=self.sales_manager)
         order2.with_user(self.sales_manager).action_request_approval()
         self.assertEqual(self.request_of(order2).assignment_ids.approver_id, self.sales_manager)
+
+    def test_each_level_is_decided_by_other_people(self):
+        # the finance controller is also a sales manager: they decide at level 1 only
+        self.manager_group.users = self.sales_manager | self.finance
+        self.band_finance.level_ids.filtered(lambda lv: lv.name == "Finance").user_ids = (
+            self.finance | self.gm
+        )
+        order = self.make_order(150000)
+        order.with_user(self.salesman).action_request_approval()
+        request = self.request_of(order)
+        by_level = {
+            lv: request.assignment_ids.filtered(lambda a, lv=lv: a.level == lv).approver_id for lv in (1, 2)
+        }
+        self.assertEqual(by_level[1], self.sales_manager | self.finance)
+        self.assertEqual(by_level[2], self.gm)
+        # a level left with nobody new is refused instead of silently skipped
+        self.band_finance.level_ids.filtered(lambda lv: lv.name == "Finance").user_ids = self.finance
+        order2 = self.make_order(150000)
+        with self.assertRaisesRegex(UserError, "only approvers of earlier levels"):
+            order2.with_user(self.salesman).action_request_approval()
 
     def test_empty_level_is_a_clear_error(self):
         self.manager_group.users = False

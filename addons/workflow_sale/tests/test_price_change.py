@@ -174,6 +174,8 @@ class TestPriceChange(SaleApprovalCase):
         self.assertEqual(self.template.price_change_pending, 1)
         action = self.template.action_view_price_changes()
         self.assertEqual(self.Request.search(action["domain"]), self.requests())
+        variant_action = self.product.action_view_price_changes()
+        self.assertEqual(self.Request.search(variant_action["domain"]), self.requests())
         request = self.requests()
         with self.assertRaises(AccessError):
             request.with_user(self.salesman).action_cancel_request()
