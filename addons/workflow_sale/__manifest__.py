@@ -21,6 +21,7 @@
         "views/menus.xml",
     ],
     "demo": ["demo/workflow_sale_demo.xml"],
+    "post_init_hook": "_post_init_sync_quotations",
     "installable": True,
     "auto_install": False,
 }
