@@ -166,6 +166,29 @@ class TestOrderApproval(SaleApprovalCase):
         )
         self.assertEqual(order.approval_state, "to_approve")
 
+    def test_batch_request_approval(self):
+        orders = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create(
+                [
+                    {
+                        "partner_id": self.customer.id,
+                        "order_line": [
+                            (0, 0, {"product_id": self.product.id, "price_unit": 20000, "tax_id": [(5,)]})
+                        ],
+                    }
+                    for _i in range(5)
+                ]
+            )
+        )
+        orders.with_user(self.salesman).action_request_approval()
+        self.assertEqual(set(orders.mapped("approval_state")), {"pending"})
+        requests = self.env["approval.request"].search(
+            [("model_name", "=", "sale.order"), ("record_id", "in", orders.ids)]
+        )
+        self.assertEqual(len(requests), 5)
+
     def test_cancelled_order_resets_approval(self):
         order = self.make_order(20000)
         order.with_user(self.salesman).action_request_approval()
