@@ -5,8 +5,10 @@ sales manager, 50,000-200,000 the sales manager then Finance (Frank), above 200,
 general manager too, and orders confirm on approval.
 """
 
+import time
 import uuid
 import xmlrpc.client
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import Rpc
@@ -122,3 +124,49 @@ def test_rejected_order_stays_a_quotation_with_the_reason(people, admin):
         )
     )
     assert "Customer credit risk" in bodies and "Three invoices overdue" in bodies
+
+
+def test_celery_workers_apply_each_approved_price_once(people, admin, celery_workers, dbname):
+    """30 approved price changes due now, 4 job messages at once on 2 worker processes."""
+    count = 30
+    templates = admin(
+        "product.template",
+        "create",
+        [{"name": f"Farm cheese {i} {uuid.uuid4().hex[:4]}", "list_price": 8.0} for i in range(count)],
+    )
+    admin("product.template", "write", templates, {"list_price": 10.0})  # +25 %: needs approval
+    assert admin("product.template", "read", templates[:1], ["list_price"])[0]["list_price"] == 8.0
+    requests = admin("price.change.request", "search", [("product_tmpl_id", "in", templates)])
+    assert len(requests) == count
+    due = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=15)
+    admin("price.change.request", "write", requests, {"effective_date": due.strftime("%Y-%m-%d %H:%M:%S")})
+    approvals = admin(
+        "approval.request",
+        "search",
+        [
+            ("model_name", "=", "price.change.request"),
+            ("record_id", "in", requests),
+            ("status", "=", "pending"),
+        ],
+    )
+    people["frank"]("approval.request", "approve", approvals, comment="New milk price")
+    statuses = {r["status"] for r in admin("price.change.request", "read", requests, ["status"])}
+    assert statuses == {"approved"}, "not applied before the effective date"
+    time.sleep(max(0.0, (due - datetime.now(timezone.utc).replace(tzinfo=None)).total_seconds() + 1))
+    client = celery_workers["client"]
+    results = [
+        client.send_task(
+            "workflow_celery.run_job", args=[dbname, "price.change.request", "_job_apply_due", 10]
+        )
+        for _i in range(4)
+    ]
+    handled = [r.get(timeout=120) for r in results]
+    assert sum(handled) == count, handled
+    assert {r["status"] for r in admin("price.change.request", "read", requests, ["status"])} == {"applied"}
+    assert {r["list_price"] for r in admin("product.template", "read", templates, ["list_price"])} == {10.0}
+    notes = admin(
+        "mail.message",
+        "search_count",
+        [("model", "=", "product.template"), ("res_id", "in", templates), ("body", "ilike", "applied")],
+    )
+    assert notes == count, "each price applied exactly once"
