@@ -39,6 +39,32 @@ class TestMatrix(SaleApprovalCase):
         self.assertFalse(self.make_order(20000, partner=key_customer).approval_required)
         self.assertEqual(self.make_order(20000).approval_band_id, self.band_manager)
 
+    def test_team_band_and_other_company_band(self):
+        team = self.env["crm.team"].create({"name": "Wholesale (test)"})
+        team_band = self.env["sale.approval.matrix"].create(
+            {
+                "company_id": self.company.id,
+                "team_id": team.id,
+                "amount_min": 10000,
+                "amount_max": 100000,
+                "level_ids": [(0, 0, {"name": "Wholesale lead", "user_ids": [(6, 0, self.gm.ids)]})],
+            }
+        )
+        order = self.make_order(60000)
+        order.team_id = team
+        self.assertEqual(order.approval_band_id, team_band, "a team band beats the company band")
+        self.assertEqual(order.approval_levels_text, "1. Wholesale lead")
+        other = self.env["res.company"].create({"name": "Mountain Dairy Ltd"})
+        self.env["sale.approval.matrix"].create(
+            {
+                "company_id": other.id,
+                "amount_min": 0,
+                "amount_max": 10000,
+                "level_ids": [(0, 0, {"name": "Owner", "user_ids": [(6, 0, self.gm.ids)]})],
+            }
+        )
+        self.assertFalse(self.make_order(5000).approval_required, "bands of another company do not apply")
+
     def test_overlapping_bands_refused(self):
         with self.assertRaisesRegex(Exception, "overlap"):
             self.env["sale.approval.matrix"].create(
