@@ -59,6 +59,25 @@ def install(dbname, modules, demo=False, log=None):
         subprocess.run(cmd, check=True, cwd=ODOO_PATH, stdout=out, stderr=subprocess.STDOUT)
 
 
+_IN_PROCESS = {}
+
+
+def registry_in_process(dbname):
+    """Odoo's registry of ``dbname`` in this (pytest) process.
+
+    Odoo's configuration can be parsed only once per process (a second
+    ``parse_config`` fails), so every suite that opens a registry goes through here.
+    """
+    if ODOO_PATH not in sys.path:
+        sys.path.insert(0, ODOO_PATH)
+    import odoo  # pylint: disable=import-outside-toplevel
+
+    if not _IN_PROCESS:
+        odoo.tools.config.parse_config(["--addons-path", addons_path(), *DB_ARGS, "-d", dbname])
+        _IN_PROCESS["parsed"] = True
+    return odoo.modules.registry.Registry(dbname)
+
+
 class OdooServer:
     """``with OdooServer(db) as url:`` — Odoo with HTTP workers on a free loopback port."""
 

@@ -39,17 +39,12 @@ def _wait(predicate, timeout=WAIT, step=0.2):
 def odoo_env():
     if not DB:
         pytest.fail("WFA_DB is not set: run through scripts/test.sh")
-    if ODOO_PATH not in sys.path:
-        sys.path.insert(0, ODOO_PATH)
-    import odoo  # pylint: disable=import-outside-toplevel
+    from odoo_harness import registry_in_process  # pylint: disable=import-outside-toplevel
+
+    registry = registry_in_process(DB)
     from odoo import SUPERUSER_ID, api  # pylint: disable=import-outside-toplevel
 
-    addons = "%s/odoo/addons,%s/addons" % (ODOO_PATH, REPO)
-    odoo.tools.config.parse_config(
-        ["--addons-path", addons, "--db_host", PGHOST, "--db_user", PGUSER, "-d", DB]
-    )
     os.environ["REDIS_URL"] = REDIS  # _enqueue_after_commit must reach our worker
-    registry = odoo.modules.registry.Registry(DB)
 
     @contextmanager
     def env():

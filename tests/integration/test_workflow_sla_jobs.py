@@ -48,14 +48,9 @@ def dbname():
 
 @pytest.fixture(scope="module")
 def registry(dbname):
-    if ODOO_PATH not in sys.path:
-        sys.path.insert(0, ODOO_PATH)
-    import odoo  # pylint: disable=import-outside-toplevel
+    from odoo_harness import registry_in_process  # pylint: disable=import-outside-toplevel
 
-    odoo.tools.config.parse_config(
-        ["--addons-path", ADDONS, "--db_host", PGHOST, "--db_user", PGUSER, "-d", dbname]
-    )
-    return odoo.modules.registry.Registry(dbname)
+    return registry_in_process(dbname)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html_escape
 
 from ..tools.jobs import job
 
@@ -205,6 +204,16 @@ class ApprovalRequest(models.Model):
         Delegation = self.env["approval.delegation"]
         seen, vals_list, seq = set(), [], 0
         for level_index, pairs in enumerate(levels, start=1):
+            if pairs and all(user.id in seen for user, _group in pairs):
+                raise UserError(
+                    _(
+                        "Approval level %(level)s of %(step)s has nobody left to decide: %(users)s already "
+                        "decide at an earlier level.",
+                        level=level_index,
+                        step=state.name,
+                        users=", ".join(user.name for user, _group in pairs),
+                    )
+                )
             for user, group in pairs:
                 if user.id in seen:
                     continue
@@ -333,8 +342,8 @@ class ApprovalRequest(models.Model):
                 req.message_post(
                     body=_(
                         "%(from)s delegated this approval to %(to)s.",
-                        to=html_escape(user.name),
-                        **{"from": html_escape(previous.name)},
+                        to=user.name,
+                        **{"from": previous.name},
                     ),
                     partner_ids=(assignment.approver_id | user).partner_id.ids,
                 )
@@ -549,7 +558,7 @@ class ApprovalRequest(models.Model):
                 instance.message_post(
                     body=_(
                         "Approval step %(step)s ended (%(outcome)s) but no %(trigger)s transition leaves it.",
-                        step=html_escape(self.state_id.name),
+                        step=self.state_id.name,
                         outcome=outcome,
                         trigger=trigger,
                     )
@@ -569,7 +578,7 @@ class ApprovalRequest(models.Model):
             req.write({"status": "cancelled", "completed_at": fields.Datetime.now()})
             req._skip(req.assignment_ids.filtered(lambda a: a.status in PENDING))
             if reason:
-                req.message_post(body=html_escape(reason))
+                req.message_post(body=reason)
 
     # ------------------------------------------------------------------
     # jobs: deadlines (escalate / auto approve / auto reject / notify) and reminders
@@ -679,9 +688,9 @@ class ApprovalRequest(models.Model):
     def _remind(self, assignment, overdue=False):
         user = assignment.delegated_to or assignment.approver_id
         body = (
-            _("Overdue: your approval of %s is still pending.", html_escape(self.name))
+            _("Overdue: your approval of %s is still pending.", self.name)
             if overdue
-            else _("Reminder: your approval of %s is pending.", html_escape(self.name))
+            else _("Reminder: your approval of %s is pending.", self.name)
         )
         self.message_post(
             body=body,

@@ -1,7 +1,6 @@
 """Workflow triggers: start instances and re-check conditions as target records change."""
 
 from odoo import _, api, fields, models
-from odoo.tools import html_escape
 
 from .workflow_instance import BUSY_CONTEXT
 
@@ -109,5 +108,5 @@ class WorkflowHook(models.AbstractModel):
             inst._history(
                 "cancel", inst.current_state_id, inst.current_state_id, comment=_("The record was deleted.")
             )
-            inst.message_post(body=_("Cancelled: %s was deleted.", html_escape(inst.record_name or "")))
+            inst.message_post(body=_("Cancelled: %s was deleted.", inst.record_name or ""))
         return res

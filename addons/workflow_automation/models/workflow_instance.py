@@ -1,11 +1,11 @@
 import logging
 from datetime import timedelta
 
+from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html_escape
 
 from ..tools.jobs import job
 
@@ -136,6 +136,8 @@ class WorkflowInstance(models.Model):
     # ------------------------------------------------------------------
     def _lock(self):
         """Row lock on the instances; a concurrent change gets a clear error instead of a double transition."""
+        if not self:
+            return
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
@@ -303,11 +305,8 @@ class WorkflowInstance(models.Model):
                 inst._record_error(exc)
                 continue
             inst._post_on_record(
-                _(
-                    "Workflow <b>%(wf)s</b> started in state <b>%(state)s</b>.",
-                    wf=html_escape(definition.name),
-                    state=html_escape(initial.name),
-                )
+                Markup(_("Workflow <b>%(wf)s</b> started in state <b>%(state)s</b>."))
+                % {"wf": definition.name, "state": initial.name}
             )
             inst._run_condition_transitions()
         return instances
@@ -442,15 +441,14 @@ class WorkflowInstance(models.Model):
         self._run_actions(to_state.on_enter_action_ids, record)
         self._history(action_type, from_state, to_state, transition, comment, duration)
         self._enter_state_hook(to_state)
-        body = _(
-            "%(wf)s: <b>%(from)s</b> → <b>%(to)s</b> (%(tr)s)",
-            wf=html_escape(self.workflow_id.name),
-            to=html_escape(to_state.name),
-            tr=html_escape(transition.name),
-            **{"from": html_escape(from_state.name)},
-        )
+        body = Markup(_("%(wf)s: <b>%(from)s</b> → <b>%(to)s</b> (%(tr)s)")) % {
+            "wf": self.workflow_id.name,
+            "from": from_state.name,
+            "to": to_state.name,
+            "tr": transition.name,
+        }
         if comment:
-            body += "<br/>" + html_escape(comment)
+            body += Markup("<br/>") + comment
         self._post_on_record(body)
 
     def _enter_state_hook(self, state):
@@ -525,6 +523,8 @@ class WorkflowInstance(models.Model):
         return {str(inst.id): inst.available_transitions or [] for inst in self}
 
     def action_cancel(self, reason=None):
+        if not self:
+            return True
         for inst in self:
             if not (
                 self.env.user.has_group("workflow_automation.group_workflow_manager")
@@ -539,7 +539,7 @@ class WorkflowInstance(models.Model):
             inst._leave_state_hook(inst.current_state_id)
             inst.write({"status": "cancelled", "completed_at": fields.Datetime.now(), "state_due_at": False})
             inst._history("cancel", inst.current_state_id, inst.current_state_id, comment=reason)
-            inst._post_on_record(_("Workflow %s cancelled.", html_escape(inst.workflow_id.name)))
+            inst._post_on_record(_("Workflow %s cancelled.", inst.workflow_id.name))
         return True
 
     def action_retry(self):
@@ -613,7 +613,7 @@ class WorkflowInstance(models.Model):
         if self.due_at and self.due_at <= now:
             self.write({"status": "timeout", "state_due_at": False})
             self._history("timeout", state, state, comment=_("The workflow was not finished in time."))
-            self._post_on_record(_("Workflow %s timed out.", html_escape(self.workflow_id.name)))
+            self._post_on_record(_("Workflow %s timed out.", self.workflow_id.name))
 
     def _notify_timeout(self, state):
         """Deadline of a state passed with nothing to fire: tell the person who started it, once."""
@@ -630,4 +630,4 @@ class WorkflowInstance(models.Model):
                 user_id=self.started_by.id,
             )
         else:
-            self.message_post(body=_("Deadline of state %s passed.", html_escape(state.name)))
+            self.message_post(body=_("Deadline of state %s passed.", state.name))

@@ -99,7 +99,11 @@ class WorkflowJob(models.AbstractModel):
             try:
                 from celery import Celery  # pylint: disable=import-outside-toplevel
 
-                Celery(broker=url).send_task(CELERY_TASK, args=[dbname, model, method, limit])
+                Celery(broker=url).send_task(
+                    CELERY_TASK,
+                    args=[dbname, model, method, limit],
+                    queue=os.environ.get("WORKFLOW_QUEUE", "workflow"),
+                )
             except Exception:  # the cron sweeper covers a lost message
                 _logger.warning("could not enqueue %s.%s on %s", model, method, url, exc_info=True)
 

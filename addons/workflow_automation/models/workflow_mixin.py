@@ -117,7 +117,14 @@ class WorkflowMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     def _workflow_definition(self, code=None):
         code = code or self._workflow_code
-        domain = [("model_name", "=", self._name), ("current_version_id", "=", False)]
+        company = (
+            self[:1].company_id if "company_id" in self._fields and self[:1].company_id else self.env.company
+        )
+        domain = [
+            ("model_name", "=", self._name),
+            ("current_version_id", "=", False),
+            ("company_id", "=", company.id),
+        ]
         domain += [("code", "=", code)] if code else [("is_default", "=", True)]
         definition = self.env["workflow.definition"].sudo().search(domain, limit=1)
         if not definition:
