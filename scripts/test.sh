@@ -16,6 +16,9 @@ DB="${TEST_DB:-wfa_test_$$}"
 LOGDIR="${TEST_LOGDIR:-$REPO_ROOT/.test-logs}"
 mkdir -p "$LOGDIR"
 export PATH="$(dirname "$ODOO_PYTHON"):$PATH"
+# the audit trail's signed checkpoints of this run's throw-away databases: a fresh file per
+# run, so a database recreated under the same name is not compared with an older one
+export WORKFLOW_AUDIT_CHECKPOINT_FILE="${WORKFLOW_AUDIT_CHECKPOINT_FILE:-$LOGDIR/audit-checkpoints-$$-{db}.jsonl}"
 status=0
 
 if [ -z "${SKIP_LINT:-}" ]; then
@@ -23,7 +26,12 @@ if [ -z "${SKIP_LINT:-}" ]; then
   "$ODOO_PYTHON" -m pre_commit run --all-files --show-diff-on-failure || { echo "pre-commit failed"; exit 1; }
 fi
 
-cleanup() { [ -n "${KEEP_DB:-}" ] || { dropdb --if-exists "$DB" 2>/dev/null; dropdb --if-exists "${DB}_nodemo" 2>/dev/null; } || true; }
+cleanup() {
+  [ -n "${KEEP_DB:-}" ] && return 0
+  dropdb --if-exists "$DB" 2>/dev/null || true
+  dropdb --if-exists "${DB}_nodemo" 2>/dev/null || true
+  rm -f "$LOGDIR"/audit-checkpoints-$$-*.jsonl
+}
 trap cleanup EXIT
 dropdb --if-exists "$DB" 2>/dev/null || true
 dropdb --if-exists "${DB}_nodemo" 2>/dev/null || true
