@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PAGES = [
-    ("my_approvals", "/web#action=workflow_automation.action_my_approvals&view_type=list"),
+    ("my_approvals", "/web#action=workflow_automation.action_my_approvals&view_type=kanban"),
     ("definition_form", "/web#model=workflow.definition&view_type=form&id={definition_id}"),
     ("instances_kanban", "/web#action=workflow_automation.action_workflow_instance&view_type=kanban"),
     ("approval_request", "/web#model=approval.request&view_type=form&id={request_id}"),
