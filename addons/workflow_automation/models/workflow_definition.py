@@ -420,6 +420,9 @@ class WorkflowDefinition(models.Model):
         if isinstance(record_ids, int):
             record_ids = [record_ids]
         records = self.env[self.model_name].browse(record_ids).exists()
+        # starting a workflow changes how the records are handled: the caller must be allowed to change them
+        records.check_access_rights("write")
+        records.check_access_rule("write")
         if len(records) != len(set(record_ids)):
             raise UserError(_("Some %s records to start the workflow on do not exist.", self.model_id.name))
         return self.env["workflow.instance"]._start(self, records, context_data=context_data).ids

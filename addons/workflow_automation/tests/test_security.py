@@ -72,3 +72,19 @@ class TestSecurity(WorkflowCase):
         with self.assertRaisesRegex(Exception, "webhook host 127.0.0.1 is not allowed"):
             inst.fire(self.transitions["Submit"].id)
         self.assertEqual(inst.current_state_id.code, "draft")
+
+    def test_starting_needs_write_access_to_the_records(self):
+        # a workflow user cannot start workflows on records they may not change (here: another company's)
+        other_company = self.env["res.company"].create({"name": "Hill Farm Cheese"})
+        foreign = self.env["res.partner"].create({"name": "Foreign shop", "company_id": other_company.id})
+        with self.assertRaises(AccessError):
+            self.definition.with_user(self.user).start(foreign.ids)
+        with self.assertRaises(AccessError):
+            self.env["workflow.instance"].with_user(self.user).start_workflow(
+                "ORDER_FLOW", "res.partner", foreign.id
+            )
+        self.assertFalse(
+            self.env["workflow.instance"].search(
+                [("record_id", "=", foreign.id), ("model_name", "=", "res.partner")]
+            )
+        )
