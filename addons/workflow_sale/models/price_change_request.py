@@ -127,6 +127,23 @@ class PriceChangeRequest(models.Model):
     # creation (from product.template and product.pricelist.item writes)
     # ------------------------------------------------------------------
     @api.model
+    def _hold_price_write(self, records, guarded, vals, price_field, write):
+        """Write ``vals`` on ``records`` but keep ``price_field`` of ``guarded`` for approval.
+
+        ``write(recordset, vals)`` is the caller's own ``super().write``; the caller
+        then submits the requests for ``guarded``.
+        """
+        guarded.check_access_rights("write")
+        guarded.check_access_rule("write")
+        res = True
+        if records - guarded:
+            res = write(records - guarded, vals)
+        other_vals = {key: value for key, value in vals.items() if key != price_field}
+        if other_vals:
+            write(guarded, other_vals)
+        return res
+
+    @api.model
     def _submit_changes(self, vals_list):
         """Create requests for ``vals_list`` and submit them; returns the requests.
 

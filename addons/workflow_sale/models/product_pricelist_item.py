@@ -23,14 +23,13 @@ class ProductPricelistItem(models.Model):
         )
         if not guarded:
             return super().write(vals)
-        guarded.check_access_rights("write")
-        guarded.check_access_rule("write")
-        res = True
-        if self - guarded:
-            res = super(ProductPricelistItem, self - guarded).write(vals)
-        other_vals = {key: value for key, value in vals.items() if key != "fixed_price"}
-        if other_vals:
-            super(ProductPricelistItem, guarded).write(other_vals)
+        res = Request._hold_price_write(
+            self,
+            guarded,
+            vals,
+            "fixed_price",
+            lambda records, v: super(ProductPricelistItem, records).write(v),  # noqa: UP008 (not self)
+        )
         requests = Request._submit_changes(
             [
                 {

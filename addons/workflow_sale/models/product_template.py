@@ -38,14 +38,13 @@ class ProductTemplate(models.Model):
         )
         if not guarded:
             return super().write(vals)
-        guarded.check_access_rights("write")
-        guarded.check_access_rule("write")
-        res = True
-        if self - guarded:
-            res = super(ProductTemplate, self - guarded).write(vals)
-        other_vals = {key: value for key, value in vals.items() if key != "list_price"}
-        if other_vals:
-            super(ProductTemplate, guarded).write(other_vals)
+        res = Request._hold_price_write(
+            self,
+            guarded,
+            vals,
+            "list_price",
+            lambda records, v: super(ProductTemplate, records).write(v),  # noqa: UP008 (not self)
+        )
         requests = Request._submit_changes(
             [
                 {
