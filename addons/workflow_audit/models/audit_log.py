@@ -191,20 +191,16 @@ class AuditLog(models.Model):
                 continue
             rows = [
                 Markup(
-                    "<tr class='%s'><td class='o_audit_field'>%s</td><td class='o_audit_old'>%s</td>"
+                    "<tr><td class='o_audit_field fw-bold'>%s</td><td class='o_audit_old text-muted'>%s</td>"
                     "<td class='o_audit_arrow text-muted'>&#8594;</td><td class='o_audit_new'>%s</td></tr>"
                 )
-                % (
-                    "table-warning" if line["old"] != line["new"] else "",
-                    line["label"],
-                    line["old"],
-                    line["new"],
-                )
+                % (line["label"], line["old"], line["new"])
                 for line in lines
             ]
             entry.diff_html = Markup(
-                "<table class='table table-sm o_audit_diff'><thead><tr><th>%s</th><th>%s</th><th></th>"
-                "<th>%s</th></tr></thead><tbody>%s</tbody></table>"
+                "<table class='table table-sm o_audit_diff'><thead><tr><th style='width: 25%%'>%s</th>"
+                "<th style='width: 35%%'>%s</th><th style='width: 5%%'></th><th style='width: 35%%'>%s</th></tr>"
+                "</thead><tbody>%s</tbody></table>"
             ) % (_("Field"), _("Before"), _("After"), Markup("").join(rows))
 
     @api.model
