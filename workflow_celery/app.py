@@ -188,7 +188,12 @@ def dispatch(dbname=None):
             )
         for model, method, seconds in schedule:
             if _claim(client, db, model, method, seconds):
-                run_job.apply_async(args=[db, model, method], queue=QUEUE)
+                try:
+                    run_job.apply_async(args=[db, model, method], queue=QUEUE)
+                except Exception:
+                    # not sent: free the job for the next tick rather than for a whole period
+                    client.delete(BEAT_KEY.format(db=db, model=model, method=method))
+                    raise
                 dispatched.append([db, model, method])
     if dispatched:
         _logger.info(
