@@ -85,8 +85,10 @@ class AuditChain(models.AbstractModel):
     def _sign_heads(self):
         """Sign the heads of the chains changed since the previous checkpoint.
 
-        Only rows visible to this transaction are signed: committed ones (this
-        method does not flush the transaction's own buffer).
+        The rows visible to this transaction are signed: committed ones, plus
+        the transaction's own entries already flushed (none for the cron job,
+        which does not flush its buffer first; verification flushes and checks
+        them before signing).
         """
         dbname = self.env.cr.dbname
         key = ckpt.hmac_key()
