@@ -28,12 +28,17 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 if [ -z "${NO_CELERY:-}" ] && "$ODOO_PYTHON" -c "import redis,sys; redis.Redis.from_url('$REDIS_URL').ping()" 2>/dev/null; then
   echo "Starting a Celery worker (with beat) on $REDIS_URL"
+  # Celery is switched on per database by the system parameter workflow_automation.broker_url
+  psql -d "$DB" -qc "INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date)
+    VALUES ('workflow_automation.broker_url', '$REDIS_URL', 1, 1, now(), now())
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
   ODOO_RC="$REPO_ROOT/odoo.conf" ODOO_ADDONS_PATH="$(odoo_addons_path)" WORKFLOW_DB="$DB" \
     "$ODOO_PYTHON" -m celery -A workflow_celery.app worker -B -Q workflow -c 2 --loglevel=info \
     --schedule="/tmp/workflow-celerybeat-$DB" &
   pids+=($!)
 else
   echo "Redis not used: ir.cron runs the periodic jobs"
+  psql -d "$DB" -qc "DELETE FROM ir_config_parameter WHERE key = 'workflow_automation.broker_url'"
 fi
 echo "Odoo on http://127.0.0.1:$PORT (database $DB, login admin / admin)"
 odoo_bin -c odoo.conf -d "$DB" --db-filter="^$DB\$" --http-port="$PORT"

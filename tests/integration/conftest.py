@@ -61,6 +61,7 @@ def celery_workers(dbname, redis_url, tmp_path_factory):
         ODOO_ADDONS_PATH=addons_path(),
         ODOO_RC="/nonexistent",
         WORKFLOW_DB=dbname,
+        WORKFLOW_JOB_INTERVAL="30",  # the beat tick test_workflow_celery_jobs.py expects
         PGHOST="127.0.0.1",
         PGUSER="odoo",
         PYTHONPATH=str(REPO),

@@ -129,9 +129,3 @@ def test_celery_refuses_what_is_not_a_job(celery_workers, dbname):
     result = client.send_task("workflow_celery.run_job", args=[dbname, "res.partner", "unlink", 1])
     with pytest.raises(Exception, match="is not a registered workflow job"):
         result.get(timeout=120, propagate=True)
-
-
-def test_celery_dispatch_enqueues_every_registered_job(celery_workers, dbname):
-    client = celery_workers["client"]
-    count = client.send_task("workflow_celery.dispatch", args=[dbname]).get(timeout=120)
-    assert count >= 2

@@ -67,24 +67,43 @@ class AuditChain(models.AbstractModel):
 
     @job(batch_size=1)
     def _job_checkpoint(self, limit=1):
-        """Append a signed digest of the chain heads to the checkpoint file."""
-        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", CHECKPOINT_LOCK)
-        if not self.env.cr.fetchone()[0]:
+        """Append a signed digest of the chain heads to the checkpoint file.
+
+        Run every 10 minutes by its cron line, and as soon as the writers have
+        added ``workflow_audit.checkpoint_rows`` entries (``_request_checkpoint``).
+        """
+        if not self._try_checkpoint_lock():
             return 0
-        # only committed entries are signed: this job's own buffer is not flushed here
+        return self._sign_heads()
+
+    @api.model
+    def _try_checkpoint_lock(self):
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", CHECKPOINT_LOCK)
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _sign_heads(self):
+        """Sign the heads of the chains changed since the previous checkpoint.
+
+        The rows visible to this transaction are signed: committed ones, plus
+        the transaction's own entries already flushed (none for the cron job,
+        which does not flush its buffer first; verification flushes and checks
+        them before signing).
+        """
         dbname = self.env.cr.dbname
         key = ckpt.hmac_key()
         path = ckpt.checkpoint_path(dbname)
         entries, _errors = ckpt.read_checkpoints(path, key, dbname)
+        checkpoints = [e for e in entries if ckpt.kind(e) == "checkpoint"]
         since = None
-        if entries:
+        if checkpoints:
             # the previous day too: a transaction may commit a little after midnight
-            since = (datetime.fromisoformat(entries[-1]["at"]) - timedelta(days=1)).date().isoformat()
+            since = (datetime.fromisoformat(checkpoints[-1]["at"]) - timedelta(days=1)).date().isoformat()
         self.env.cr.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
         at = self.env.cr.fetchone()[0]
         heads = self._chain_heads(since)
         line = ckpt.append_checkpoint(
-            path, key, {"v": 1, "db": dbname, "at": at, "since": since, "heads": heads}
+            path, key, {"v": 1, "kind": "checkpoint", "db": dbname, "at": at, "since": since, "heads": heads}
         )
         _logger.info("audit checkpoint: %s chain heads signed into %s", len(heads), path)
         url, hosts = ckpt.endpoint()
@@ -101,9 +120,12 @@ class AuditChain(models.AbstractModel):
     def verify(self, date_from=None, date_to=None, limit=20):
         """Recompute the chains and compare them with the signed checkpoints.
 
-        Returns ``{"ok", "rows", "chains", "checkpoints", "problems", "first_broken"}``
-        where each problem is ``{"id", "day", "slot", "seq", "reason"}`` (``id``
-        is False when the entry is missing; no None, for XML-RPC).  Readable by auditors.
+        Returns ``{"ok", "rows", "chains", "checkpoints", "signed", "problems",
+        "first_broken"}`` where each problem is ``{"id", "day", "slot", "seq",
+        "reason"}`` (``id`` is False when the entry is missing; no None, for
+        XML-RPC).  When the trail is intact, the current chain heads are signed
+        into a new checkpoint (``signed``: how many; False when nothing was signed).
+        Readable by auditors.
         """
         if not (self.env.su or self.env.user.has_group("workflow_audit.group_audit_auditor")):
             raise AccessError(_("Only auditors may verify the audit trail."))
@@ -125,32 +147,62 @@ class AuditChain(models.AbstractModel):
         checkpoint_problems, checked = self._verify_checkpoints(date_from, date_to)
         problems += checkpoint_problems
         problems.sort(key=lambda p: (p["day"], p["slot"] if p["slot"] is not False else -1, p["seq"] or 0))
+        signed = False
+        if not problems and self._try_checkpoint_lock():
+            # what was just found intact is signed: deleting or rewriting it later is
+            # detected, whenever the next checkpoint would have come
+            signed = self._sign_heads()
         return {
             "ok": not problems,
             "rows": rows,
             "chains": chains,
             "checkpoints": checked,
+            "signed": signed,
             "problems": problems[:limit],
             "first_broken": problems[0] if problems else False,
         }
 
     @api.model
-    def _retired_ranges(self):
-        """Day ranges of partitions removed by the retention job (it logs each).
+    def _retired_ranges(self, entries):
+        """``[(from day, to day, signed at)]`` of the partitions removed by retention.
 
-        Only entries consistent with a retention act count: the range ended
-        at least the current retention policy before the entry was written.
+        Only the signed ``retention`` lines of the checkpoint file count: rows of
+        the database saying that a range was retired are not evidence, whoever
+        wrote them.
         """
-        months = self.env["audit.partition"]._param("retention_months", 84) or 84
+        return [
+            (str(e["from"])[:10], str(e["to"])[:10], e["at"]) for e in entries if ckpt.kind(e) == "retention"
+        ]
+
+    @api.model
+    def _unconfirmed_retention_entries(self, entries, date_from, date_to):
+        """Retention entries of the log that no signed retention line confirms."""
+        signed = {
+            (e.get("partition"), str(e["from"]), str(e["to"])) for e in entries if ckpt.kind(e) == "retention"
+        }
         self.env.cr.execute(
-            """SELECT new_values->>'from', new_values->>'to' FROM audit_log
+            """SELECT id, chain_day::text, chain_slot, chain_seq, new_values->>'partition',
+                      new_values->>'from', new_values->>'to'
+                 FROM audit_log
                 WHERE model_name = 'audit.log' AND action_type = 'delete' AND new_values ? 'partition'
-                  AND (new_values->>'to')::timestamp AT TIME ZONE 'UTC'
-                      <= date_trunc('month', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                         - make_interval(months => %s)""",
-            [months],
+                  AND created_at >= %s AND created_at < %s""",
+            [date_from, date_to],
         )
-        return [(f[:10], t[:10]) for f, t in self.env.cr.fetchall()]
+        return [
+            {
+                "id": rid,
+                "day": day,
+                "slot": slot,
+                "seq": seq,
+                "reason": _(
+                    "a retention entry (partition %(partition)s) that no signed retention record confirms: "
+                    "forged, or the checkpoint file was replaced",
+                    partition=partition,
+                ),
+            }
+            for rid, day, slot, seq, partition, frm, to in self.env.cr.fetchall()
+            if (partition, frm, to) not in signed
+        ]
 
     @api.model
     def _verify_checkpoints(self, date_from, date_to):
@@ -158,17 +210,19 @@ class AuditChain(models.AbstractModel):
         dbname = cr.dbname
         entries, errors = ckpt.read_checkpoints(ckpt.checkpoint_path(dbname), ckpt.hmac_key(), dbname)
         problems = [{"id": False, "day": "", "slot": False, "seq": False, "reason": err} for err in errors]
-        retired = self._retired_ranges()
+        retired = self._retired_ranges(entries)
+        problems += self._unconfirmed_retention_entries(entries, date_from, date_to)
+        checkpoints = [e for e in entries if ckpt.kind(e) == "checkpoint"]
         low = "0000" if date_from == "-infinity" else str(date_from)[:10]
         high = "9999" if date_to == "infinity" else str(date_to)[:10]
         expected = {}  # (day, slot) -> [(seq, hash, at)] in checkpoint order
-        for entry in entries:
+        for entry in checkpoints:
             for day, slot, seq, digest in entry["heads"]:
                 if low <= day < high:
                     expected.setdefault((day, slot), []).append((seq, digest, entry["at"]))
-        problems += self._unknown_chains(entries, expected, retired, low, high)
+        problems += self._unknown_chains(checkpoints, expected, retired, low, high)
         if not expected:
-            return problems, len(entries)
+            return problems, len(checkpoints)
         keys = sorted(expected)
         cr.execute(
             """SELECT c.day::text, c.slot, c.seq, encode(a.row_hash, 'hex'),
@@ -189,7 +243,7 @@ class AuditChain(models.AbstractModel):
         found = {(day, slot, seq): (digest, top) for day, slot, seq, digest, top in cr.fetchall()}
         for key in keys:
             day, slot = key
-            if any(f <= day < t for f, t in retired):
+            if any(f <= day < t for f, t, _at in retired):
                 continue
             last_ok = 0
             for seq, digest, at in sorted(expected[key]):
@@ -224,19 +278,20 @@ class AuditChain(models.AbstractModel):
                     {"id": row[0] if row else False, "day": day, "slot": slot, "seq": first, "reason": reason}
                 )
                 break
-        return problems, len(entries)
+        return problems, len(checkpoints)
 
     @api.model
     def _unknown_chains(self, entries, expected, retired, low, high):
         """Chains of a day that had ended (by an hour) when a checkpoint covering
-        that day was signed, yet absent from every checkpoint: forged wholesale."""
+        that day was signed, yet absent from every checkpoint: forged wholesale;
+        and chains of a day that a signed retention line says was removed."""
         covered = []  # (since, last closed day) of each checkpoint line
         for entry in entries:
             at = datetime.fromisoformat(entry["at"])
             covered.append(
                 (entry.get("since") or "0000", (at - timedelta(days=1, hours=1)).date().isoformat())
             )
-        if not covered:
+        if not covered and not retired:
             return []
         self.env.cr.execute(
             """SELECT DISTINCT ON (chain_day, chain_slot) chain_day::text, chain_slot, id
@@ -246,9 +301,23 @@ class AuditChain(models.AbstractModel):
         )
         problems = []
         for day, slot, rid in self.env.cr.fetchall():
-            if (day, slot) in expected or any(f <= day < t for f, t in retired):
-                continue
-            if any(since <= day <= closed for since, closed in covered):
+            removed = [at for f, t, at in retired if f <= day < t]
+            if removed:
+                # the signed retention says this range is gone: entries there came afterwards
+                problems.append(
+                    {
+                        "id": rid,
+                        "day": day,
+                        "slot": slot,
+                        "seq": 1,
+                        "reason": _(
+                            "entries dated in a range removed by retention (signed at %(at)s): "
+                            "inserted afterwards, or that retention did not complete",
+                            at=removed[0],
+                        ),
+                    }
+                )
+            elif (day, slot) not in expected and any(since <= day <= closed for since, closed in covered):
                 problems.append(
                     {
                         "id": rid,
@@ -259,38 +328,3 @@ class AuditChain(models.AbstractModel):
                     }
                 )
         return problems
-
-    # -- UI -----------------------------------------------------------------------
-    @api.model
-    def action_verify(self):
-        result = self.verify()
-        if result["ok"]:
-            message = _(
-                "%(rows)s entries in %(chains)s chains verified against %(ckpt)s signed checkpoints: intact.",
-                rows=result["rows"],
-                chains=result["chains"],
-                ckpt=result["checkpoints"],
-            )
-        else:
-            first = result["first_broken"]
-            message = _(
-                "Audit trail ALTERED. First broken entry: id %(id)s, chain %(day)s/%(slot)s, "
-                "sequence %(seq)s: "
-                "%(reason)s. %(count)s problem(s) found.",
-                id=first["id"] or "-",
-                day=first["day"],
-                slot=first["slot"],
-                seq=first["seq"],
-                reason=first["reason"],
-                count=len(result["problems"]),
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Audit trail verification"),
-                "message": message,
-                "type": "success" if result["ok"] else "danger",
-                "sticky": not result["ok"],
-            },
-        }

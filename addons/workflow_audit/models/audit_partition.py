@@ -9,6 +9,8 @@ from odoo import api, models
 
 from odoo.addons.workflow_automation.tools.jobs import job
 
+from ..tools import checkpoint as ckpt
+
 _logger = logging.getLogger(__name__)
 
 PARTITION_LOCK = (1635083369, -3)
@@ -83,13 +85,30 @@ class AuditPartition(models.AbstractModel):
 
     @job(batch_size=3)
     def _job_retention(self, limit=3):
-        """Drop whole partitions older than the retention policy, logging each drop."""
+        """Drop whole partitions older than the retention policy, logging each drop.
+
+        Each drop is logged twice: as an audit entry (for people) and as a signed
+        ``retention`` line of the checkpoint file (for verification, which trusts
+        only that one).  The policy is the database parameter, but never less than
+        the floor configured outside the database, so whoever controls the
+        database alone cannot have recent months dropped.
+        """
         self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", PARTITION_LOCK)
         if not self.env.cr.fetchone()[0]:
             return 0
         months = self._param("retention_months", 84)
         if not months:
             return 0
+        floor = ckpt.min_retention_months()
+        if months < floor:
+            _logger.warning(
+                "audit retention: workflow_audit.retention_months is %s, below the floor of %s months "
+                "configured outside the database (workflow_audit_min_retention_months): keeping %s",
+                months,
+                floor,
+                floor,
+            )
+            months = floor
         self.env.cr.execute(
             """SELECT to_char(date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => %s),
                               'YYYY-MM-DD"T"HH24:MI:SS')""",
@@ -112,6 +131,7 @@ class AuditPartition(models.AbstractModel):
             heads = [list(row) for row in self.env.cr.fetchall()]
             self.env.cr.execute(sql.SQL("ALTER TABLE audit_log DETACH PARTITION {}").format(table))
             self.env.cr.execute(sql.SQL("DROP TABLE {}").format(table))
+            self._sign_retention(name, date_from, date_to, count, months, heads)
             values = {
                 "partition": name,
                 "from": date_from,
@@ -146,3 +166,32 @@ class AuditPartition(models.AbstractModel):
                 "audit retention: dropped partition %s (%s rows, %s to %s)", name, count, date_from, date_to
             )
         return len(expired)
+
+    @api.model
+    def _sign_retention(self, name, date_from, date_to, count, months, heads):
+        """Append the signed record of a dropped partition to the checkpoint file.
+
+        Written inside the dropping transaction, before COMMIT: should that
+        transaction fail afterwards, the partition is still there and
+        verification reports its entries as lying in a retired range (an alarm to
+        look at, never a silent gap).
+        """
+        dbname = self.env.cr.dbname
+        self.env.cr.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+        at = self.env.cr.fetchone()[0]
+        return ckpt.append_checkpoint(
+            ckpt.checkpoint_path(dbname),
+            ckpt.hmac_key(),
+            {
+                "v": 1,
+                "kind": "retention",
+                "db": dbname,
+                "at": at,
+                "partition": name,
+                "from": date_from,
+                "to": date_to,
+                "rows": count,
+                "retention_months": months,
+                "heads": heads,
+            },
+        )

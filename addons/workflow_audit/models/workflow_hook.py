@@ -16,7 +16,7 @@ import json
 import logging
 from datetime import date, datetime
 
-from odoo import api, models
+from odoo import SUPERUSER_ID, api, models
 from odoo.http import request
 
 from .audit_rule import WORKFLOW_MODELS
@@ -29,6 +29,7 @@ SKIP_TYPES = {"binary", "one2many", "properties", "properties_definition"}
 # never copied into the log, whatever the rule says: credentials and secrets
 SECRET_MARKERS = ("password", "passwd", "_pass", "secret", "token", "api_key", "apikey")
 NAME_SIZE = 200
+CHECKPOINT_ROWS = 1000  # default of workflow_audit.checkpoint_rows
 
 
 def _json_default(value):
@@ -41,17 +42,53 @@ def _json_default(value):
     return str(value)
 
 
+def _int_param(params, key, default, low, high):
+    value = params.get(key)
+    return max(low, min(high, int(value))) if value is not None and str(value).isdigit() else default
+
+
 def flush_buffer(cr):
-    """Write the buffered entries of ``cr``'s transaction (precommit callback)."""
+    """Write the buffered entries of ``cr``'s transaction (precommit callback).
+
+    The writer whose entries take the audit sequence past a multiple of
+    ``workflow_audit.checkpoint_rows`` asks for a checkpoint right after its
+    commit, so at most about that many entries wait for the 10-minute timer.
+    """
     rows = cr.precommit.data.pop(BUFFER_KEY, None)
     if not rows:
         return 0
-    cr.execute("SELECT value FROM ir_config_parameter WHERE key = 'workflow_audit.chain_slots'")
-    found = cr.fetchone()
-    slots = max(1, min(256, int(found[0]))) if found and str(found[0]).isdigit() else 16
+    cr.execute(
+        "SELECT key, value FROM ir_config_parameter WHERE key IN %s",
+        [("workflow_audit.chain_slots", "workflow_audit.checkpoint_rows")],
+    )
+    params = dict(cr.fetchall())
+    slots = _int_param(params, "workflow_audit.chain_slots", 16, 1, 256)
+    every = _int_param(params, "workflow_audit.checkpoint_rows", CHECKPOINT_ROWS, 0, 10**9)
     payload = json.dumps(rows, default=_json_default, ensure_ascii=False)
     cr.execute("SELECT audit_log_append(%s::jsonb, %s)", [payload, slots])
-    return cr.fetchone()[0]
+    count = cr.fetchone()[0]
+    if every and count:
+        # ids come from one sequence: exactly one writer crosses each multiple of
+        # ``every`` (unless the crossing id went to a rolled-back batch: then the next one does)
+        cr.execute("SELECT currval('audit_log_id_seq')")
+        last = cr.fetchone()[0]
+        if last // every > (last - count) // every:
+            _request_checkpoint(cr)
+    return count
+
+
+def _request_checkpoint(cr):
+    """Have the checkpoint job run right after this transaction commits: its cron
+    line is triggered now (Odoo's cron workers are woken) and, when Celery is
+    switched on, a worker is asked too (whichever comes first signs; the other
+    finds the lock taken or nothing new)."""
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    cron = env.ref("workflow_audit.cron_audit_checkpoint", raise_if_not_found=False)
+    if cron:
+        cron._trigger()
+    env["workflow.job"]._enqueue_after_commit("audit.chain", "_job_checkpoint")
+    env.flush_all()  # the trigger row is part of this transaction
+    _logger.debug("audit: checkpoint requested (workflow_audit.checkpoint_rows reached)")
 
 
 class WorkflowHook(models.AbstractModel):

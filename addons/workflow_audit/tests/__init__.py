@@ -8,3 +8,4 @@ from . import test_http
 from . import test_workflow_capture
 from . import test_display
 from . import test_tour
+from . import test_checkpoint_protection

@@ -172,12 +172,12 @@ class TestChain(AuditCase):
 
     def test_verify_action_reports(self):
         entries = self._write_entries(2)
-        action = self.env["audit.chain"].action_verify()
+        action = self.env["audit.log"].action_verify_integrity()
         self.assertEqual(action["params"]["type"], "success")
         self._tamper("UPDATE audit_log SET record_id = 999 WHERE id = %s", [entries[0].id])
-        action = self.env["audit.chain"].action_verify()
+        action = self.env["audit.log"].action_verify_integrity()
         self.assertEqual(action["params"]["type"], "danger")
-        self.assertIn(str(entries[0].id), action["params"]["message"])
+        self.assertIn(f"id={entries[0].id}&", action["params"]["links"][0]["url"])
 
 
 class _Collector(http.server.BaseHTTPRequestHandler):

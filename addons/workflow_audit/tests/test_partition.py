@@ -1,5 +1,6 @@
 from odoo.tests import tagged
 
+from ..tools import checkpoint as ckpt
 from .common import AuditCase
 
 
@@ -105,8 +106,20 @@ class TestPartitions(AuditCase):
             ]
         )
         self.commit_point()
-        self.assertEqual(self.env["audit.chain"]._retired_ranges(), [])
-        # a genuine retention act of an old partition is accepted
+        result = self.env["audit.chain"].verify()
+        self.assertFalse(result["ok"])
+        self.assertIn("no signed retention record confirms", result["first_broken"]["reason"])
+        self.assertEqual(self.env["audit.chain"]._retired_ranges(self._signed_lines()), [])
+        # a genuine retention act of an old partition is signed, hence accepted
         self.env.cr.execute("SELECT audit_log_create_partition('2012-03-15 00:00+00')")
         self.env["audit.partition"]._job_retention()
-        self.assertEqual(self.env["audit.chain"]._retired_ranges(), [("2012-03-01", "2012-04-01")])
+        self.assertEqual(
+            [r[:2] for r in self.env["audit.chain"]._retired_ranges(self._signed_lines())],
+            [("2012-03-01", "2012-04-01")],
+        )
+
+    def _signed_lines(self):
+        dbname = self.env.cr.dbname
+        entries, errors = ckpt.read_checkpoints(ckpt.checkpoint_path(dbname), ckpt.hmac_key(), dbname)
+        self.assertEqual(errors, [])
+        return entries

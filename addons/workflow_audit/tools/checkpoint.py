@@ -19,6 +19,16 @@ Configuration (odoo.conf option, else environment variable):
   (optional): each signed line is also POSTed there as JSON, if its host is
   listed in ``workflow_audit_checkpoint_hosts`` /
   ``WORKFLOW_AUDIT_CHECKPOINT_HOSTS`` (comma-separated allow-list).
+* ``workflow_audit_min_retention_months`` / ``WORKFLOW_AUDIT_MIN_RETENTION_MONTHS``
+  (default 12): the retention job never drops a month younger than this,
+  whatever the database parameter ``workflow_audit.retention_months`` says.
+
+The file holds two kinds of lines, both signed and linked the same way:
+``{"kind": "checkpoint", "heads": [...]}`` (lines without ``kind`` are
+checkpoints too) and ``{"kind": "retention", "partition", "from", "to", ...}``
+written by the retention job when it drops a partition.  Verification excuses
+the disappearance of audit days only through a signed retention line, never
+through rows of the database.
 """
 
 import fcntl
@@ -34,6 +44,7 @@ import requests
 from odoo.tools import config
 
 SEND_TIMEOUT = 10
+MIN_RETENTION_MONTHS = 12
 
 
 def _option(name):
@@ -57,6 +68,20 @@ def hmac_key():
             handle.write(secrets.token_hex(32))
     with open(path, encoding="ascii") as handle:
         return handle.read().strip().encode()
+
+
+def min_retention_months():
+    """The retention floor, configured outside the database (months, at least 1)."""
+    value = _option("workflow_audit_min_retention_months")
+    try:
+        return max(1, int(value)) if value not in (None, "", False) else MIN_RETENTION_MONTHS
+    except (TypeError, ValueError):
+        return MIN_RETENTION_MONTHS
+
+
+def kind(entry):
+    """``"checkpoint"`` or ``"retention"``."""
+    return entry.get("kind") or "checkpoint"
 
 
 def checkpoint_path(dbname):
