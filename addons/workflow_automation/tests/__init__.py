@@ -8,3 +8,6 @@ from . import test_security
 from . import test_xmlrpc
 from . import test_approval
 from . import test_approval_concurrency
+from . import test_system_paths
+from . import test_delegation_rights
+from . import test_approval_signals
