@@ -34,6 +34,14 @@ class ApprovalAssignment(models.Model):
     delegated_to = fields.Many2one("res.users", index=True, ondelete="set null")
     delegated_at = fields.Datetime()
     delegation_comment = fields.Text()
+    previous_holder_ids = fields.Many2many(
+        "res.users",
+        "approval_assignment_previous_holder_rel",
+        "assignment_id",
+        "user_id",
+        string="Delegated Before By",
+        help="Who had this assignment in hand before its delegate: it may never come back to them.",
+    )
     notified_at = fields.Datetime()
     reminder_count = fields.Integer(default=0)
     last_reminder_at = fields.Datetime()
@@ -57,3 +65,7 @@ class ApprovalAssignment(models.Model):
     def _may_decide(self, user):
         self.ensure_one()
         return self.status == "pending" and user in (self.approver_id | self.delegated_to)
+
+    def _holders(self):
+        """Who has these assignments in hand: the delegate when there is one, else the approver."""
+        return self.env["res.users"].union(*(a.delegated_to or a.approver_id for a in self))

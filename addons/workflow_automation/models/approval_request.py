@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools.jobs import job
@@ -202,6 +202,7 @@ class ApprovalRequest(models.Model):
             }
         )
         Delegation = self.env["approval.delegation"]
+        all_approvers = self.env["res.users"].union(*(user for pairs in levels for user, _group in pairs))
         seen, vals_list, seq = set(), [], 0
         for level_index, pairs in enumerate(levels, start=1):
             if pairs and all(user.id in seen for user, _group in pairs):
@@ -220,7 +221,14 @@ class ApprovalRequest(models.Model):
                 seen.add(user.id)
                 seq += 1
                 level = seq if state.approval_type == "sequential" else level_index
-                delegate = Delegation._resolve(user, instance.workflow_id, instance.model_name)
+                # an out-of-office rule never hands a level to someone who decides another one
+                delegate = Delegation._resolve(
+                    user,
+                    instance.workflow_id,
+                    instance.model_name,
+                    company=request.company_id,
+                    excluded=all_approvers - user,
+                )
                 vals_list.append(
                     {
                         "request_id": request.id,
@@ -246,7 +254,8 @@ class ApprovalRequest(models.Model):
         level = min(waiting.mapped("level"))
         now = fields.Datetime.now()
         interval = self.state_id.reminder_interval_hours
-        for assignment in waiting.filtered(lambda a: a.level == level):
+        opened = waiting.filtered(lambda a: a.level == level)
+        for assignment in opened:
             assignment.write(
                 {
                     "status": "pending",
@@ -257,6 +266,7 @@ class ApprovalRequest(models.Model):
             assignment.activity_id = self._schedule_activity(
                 assignment.delegated_to or assignment.approver_id
             )
+        self._notify_counters(opened._holders(), "assigned")
 
     def _activity_target(self):
         record = self.instance_id._get_record()
@@ -264,11 +274,18 @@ class ApprovalRequest(models.Model):
             return record
         return self
 
+    @api.model
+    def _activity_type(self):
+        """The activity type of approval to-dos: they are found by it, never by their (translated) summary."""
+        return self.env.ref("workflow_automation.mail_activity_type_approval", raise_if_not_found=False) or (
+            self.env.ref("mail.mail_activity_data_todo")
+        )
+
     def _schedule_activity(self, user):
         self.ensure_one()
         target = self._activity_target().sudo()
         return target.activity_schedule(
-            "mail.mail_activity_data_todo",
+            activity_type_id=self._activity_type().id,
             date_deadline=(self.due_at or fields.Datetime.now()).date(),
             summary=_("Approve: %s", self.name),
             note=_(
@@ -277,6 +294,56 @@ class ApprovalRequest(models.Model):
                 step=self.state_id.name,
             ),
             user_id=user.id,
+        )
+
+    def _open_activities(self, assignments):
+        """The approval to-dos of ``assignments``: their own, plus any activity of the approval type
+        on the same document for the same people that no other open assignment holds."""
+        self.ensure_one()
+        Activity = self.env["mail.activity"].sudo()
+        if not assignments:
+            return Activity
+        target = self._activity_target()
+        found = Activity.search(
+            [
+                ("res_model", "=", target._name),
+                ("res_id", "=", target.id),
+                ("activity_type_id", "=", self._activity_type().id),
+                ("user_id", "in", assignments._holders().ids),
+            ]
+        )
+        held_elsewhere = (
+            self.env["approval.assignment"]
+            .sudo()
+            .search(
+                [
+                    ("activity_id", "in", found.ids),
+                    ("id", "not in", assignments.ids),
+                    ("status", "in", PENDING),
+                ]
+            )
+            .activity_id
+        )
+        return (found - held_elsewhere) | assignments.activity_id.sudo()
+
+    def _clear_activities(self, assignments, feedback=None):
+        """Close the to-dos of ``assignments``: marked done with ``feedback``, else removed."""
+        activities = self._open_activities(assignments).exists()
+        if feedback is not None:
+            activities.action_feedback(feedback=feedback)
+        else:
+            activities.unlink()
+
+    def _notify_counters(self, users, event):
+        """Tell ``users``' web clients their approvals changed (the systray counter follows the bus)."""
+        partners = users.sudo().filtered(lambda u: u.active and not u.share).partner_id
+        if not partners or not self:
+            return
+        self.env["bus.bus"]._sendmany(
+            [
+                (partner, "workflow_automation/approvals", {"event": event, "request_ids": self.ids})
+                for partner in partners
+            ]
         )
 
     # ------------------------------------------------------------------
@@ -291,62 +358,116 @@ class ApprovalRequest(models.Model):
         return self._decide("rejected", comment, reason_id=reason_id)
 
     def delegate(self, user_id, comment=None):
-        """Hand the current user's pending assignments on these requests to ``user_id``."""
-        if not isinstance(user_id, int):
+        """Hand the current user's pending assignments on these requests to ``user_id``.
+
+        Only who has the assignment in hand (its approver or their delegate)
+        hands it on. The delegate must be an active internal user allowed in
+        the request's company who decides no other part of the request, and
+        the assignment must not come back to anyone who held it, directly or
+        through out-of-office rules. Everything is checked before anything
+        changes.
+        """
+        if not isinstance(user_id, int) or isinstance(user_id, bool):
             raise ValidationError(_("delegate expects the id of a user."))
-        user = self.env["res.users"].sudo().browse(user_id).exists()
-        if not user or user.share:
-            raise UserError(_("Approvals can only be delegated to an internal user."))
-        if user == self.env.user:
+        if comment is not None and not isinstance(comment, str):
+            raise ValidationError(_("The comment must be text."))
+        user = self.env["res.users"].sudo().with_context(active_test=False).browse(user_id).exists()
+        if not user:
+            raise UserError(_("User %s does not exist.", user_id))
+        me = self.env.user
+        if user == me:
             raise UserError(_("You cannot delegate an approval to yourself."))
         self.check_access_rights("read")
         self.check_access_rule("read")
+        Delegation = self.env["approval.delegation"]
+        planned = []
         for req in self.sudo():
             req._lock_request()
+            if req.status != "pending":
+                raise UserError(
+                    _(
+                        "%(name)s is already %(status)s.",
+                        name=req.name,
+                        status=dict(self._fields["status"].selection)[req.status].lower(),
+                    )
+                )
             mine = req._my_assignments()
+            if not mine:
+                raise AccessError(_("You have no approval to delegate on %s.", req.name))
+            refusal = Delegation._delegate_refusal(user, req.company_id)
+            if refusal:
+                raise UserError(refusal)
+            chain = Delegation._chain(user, req.workflow_id, req.model_name)
             for assignment in mine:
-                if user in (assignment.approver_id, assignment.delegated_to):
-                    raise UserError(_("%s is already deciding on this request.", user.name))
-                if (
-                    assignment.approver_id == user
-                    or self.env["approval.delegation"]._resolve(user) == self.env.user
-                ):
+                held = assignment.approver_id | assignment.previous_holder_ids | me
+                if user in held:
                     raise UserError(
                         _(
-                            "Delegating to %(user)s would send the approval back to you (a delegation cycle).",
+                            "Delegating to %(user)s would send the approval back to them: they already "
+                            "had it in hand (a delegation cycle).",
                             user=user.name,
                         )
                     )
-                previous = assignment.delegated_to or assignment.approver_id
-                if assignment.activity_id:
-                    assignment.activity_id.sudo().unlink()
-                assignment.write(
-                    {
-                        "delegated_to": user.id,
-                        "delegated_at": fields.Datetime.now(),
-                        "delegation_comment": comment or False,
-                        "activity_id": req._schedule_activity(user).id,
-                    }
-                )
-                req.instance_id._history(
-                    "system",
-                    req.state_id,
-                    req.state_id,
-                    comment=_(
-                        "%(from)s delegated the approval to %(to)s. %(comment)s",
-                        to=user.name,
-                        comment=comment or "",
-                        **{"from": previous.name},
-                    ),
-                )
-                req.message_post(
-                    body=_(
-                        "%(from)s delegated this approval to %(to)s.",
-                        to=user.name,
-                        **{"from": previous.name},
-                    ),
-                    partner_ids=(assignment.approver_id | user).partner_id.ids,
-                )
+                back = next((u for u in chain if u in held), None)
+                if back:
+                    raise UserError(
+                        _(
+                            "Delegating to %(user)s would send the approval back to %(back)s through "
+                            "out-of-office rules (a delegation cycle).",
+                            user=user.name,
+                            back=back.name,
+                        )
+                    )
+                other = (req.assignment_ids - assignment).filtered(
+                    lambda a, u=user: u in (a.approver_id | a.delegated_to)
+                )[:1]
+                if other and other.level == assignment.level:
+                    raise UserError(_("%s is already deciding on this request.", user.name))
+                if other:
+                    raise UserError(
+                        _(
+                            "%(user)s decides level %(other)s of %(request)s; delegating level %(level)s "
+                            "to them would let one person decide two levels.",
+                            user=user.name,
+                            other=other.level,
+                            request=req.name,
+                            level=assignment.level,
+                        )
+                    )
+                planned.append((req, assignment))
+        now = fields.Datetime.now()
+        for req, assignment in planned:
+            previous = assignment.delegated_to or assignment.approver_id
+            req._clear_activities(assignment)
+            assignment.write(
+                {
+                    "delegated_to": user.id,
+                    "delegated_at": now,
+                    "delegation_comment": comment or False,
+                    "previous_holder_ids": [Command.link(previous.id)],
+                    "activity_id": req._schedule_activity(user).id,
+                }
+            )
+            req.instance_id._history(
+                "system",
+                req.state_id,
+                req.state_id,
+                comment=_(
+                    "%(from)s delegated the approval to %(to)s. %(comment)s",
+                    to=user.name,
+                    comment=comment or "",
+                    **{"from": previous.name},
+                ),
+            )
+            req.message_post(
+                body=_(
+                    "%(from)s delegated this approval to %(to)s.",
+                    to=user.name,
+                    **{"from": previous.name},
+                ),
+                partner_ids=(assignment.approver_id | user).partner_id.ids,
+            )
+            req._notify_counters(previous | user, "delegated")
         return True
 
     @api.model
@@ -442,9 +563,9 @@ class ApprovalRequest(models.Model):
                     "rejection_reason_id": reason.id if reason and decision == "rejected" else False,
                 }
             )
+            req._clear_activities(mine, feedback=comment or decision)
+            req._notify_counters(user, "decided")
             for assignment in mine:
-                if assignment.activity_id:
-                    assignment.activity_id.sudo().action_feedback(feedback=comment or decision)
                 on_behalf = assignment.delegated_to == user and assignment.approver_id != user
                 text = (
                     _(
@@ -520,26 +641,20 @@ class ApprovalRequest(models.Model):
             self._skip(in_level.filtered(lambda a: a.status in PENDING))
         return self._complete("approved")  # every level approved
 
-    def _skip(self, assignments):
-        for assignment in assignments:
-            if assignment.activity_id:
-                assignment.activity_id.sudo().unlink()
+    def _skip(self, assignments, event="closed"):
+        if not assignments:
+            return
+        pending = assignments.filtered(lambda a: a.status == "pending")
+        self._clear_activities(pending)
+        holders = pending._holders()
         assignments.write({"status": "skipped"})
+        self._notify_counters(holders, event)
 
     def _complete(self, outcome, comment=None):
         """Close the request once: the conditional update makes a second completion a no-op."""
         self.ensure_one()
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE approval_request SET status = %s, completed_at = (now() at time zone 'UTC') "
-            "WHERE id = %s AND status = 'pending' RETURNING id",
-            (outcome, self.id),
-        )
-        if not self.env.cr.fetchone():
+        if not self._close(outcome):
             return False
-        self.invalidate_recordset(["status", "completed_at"])
-        # the same values through the ORM too, so tracking and the suite's hooks (SLA, audit) see the change
-        self.write({"status": outcome, "completed_at": fields.Datetime.now()})
         self._skip(self.assignment_ids.filtered(lambda a: a.status in PENDING))
         if comment:
             self.outcome_comment = comment
@@ -566,17 +681,26 @@ class ApprovalRequest(models.Model):
         self.message_post(body=_("Request %s.", dict(self._fields["status"].selection)[outcome].lower()))
         return True
 
+    def _close(self, outcome):
+        """Set the final status once, under the request's row lock: False when it was already closed.
+
+        The lock (held already by a decision, taken here otherwise) makes a
+        concurrent closer wait and then see the new status, so exactly one
+        of them closes the request; one ORM write, so the change is tracked
+        and the suite's hooks (SLA, audit) see it.
+        """
+        self.ensure_one()
+        self._lock_request()
+        if self.status != "pending":
+            return False
+        self.write({"status": outcome, "completed_at": fields.Datetime.now()})
+        return True
+
     def _cancel(self, reason=None):
         for req in self.filtered(lambda r: r.status == "pending"):
-            req.env.flush_all()
-            req.env.cr.execute(
-                "UPDATE approval_request SET status = 'cancelled', completed_at = (now() at time zone 'UTC') "
-                "WHERE id = %s AND status = 'pending'",
-                (req.id,),
-            )
-            req.invalidate_recordset(["status", "completed_at"])
-            req.write({"status": "cancelled", "completed_at": fields.Datetime.now()})
-            req._skip(req.assignment_ids.filtered(lambda a: a.status in PENDING))
+            if not req._close("cancelled"):
+                continue
+            req._skip(req.assignment_ids.filtered(lambda a: a.status in PENDING), event="cancelled")
             if reason:
                 req.message_post(body=reason)
 
@@ -640,6 +764,7 @@ class ApprovalRequest(models.Model):
             for assignment in new:
                 assignment.write({"status": "pending", "notified_at": now})
                 assignment.activity_id = self._schedule_activity(assignment.approver_id)
+            self._notify_counters(new._holders(), "assigned")
             self.instance_id._history(
                 "escalation",
                 state,

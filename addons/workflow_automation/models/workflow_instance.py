@@ -523,6 +523,7 @@ class WorkflowInstance(models.Model):
         return {str(inst.id): inst.available_transitions or [] for inst in self}
 
     def action_cancel(self, reason=None):
+        """User path: a workflow manager, or whoever started the instance, cancels it."""
         if not self:
             return True
         for inst in self:
@@ -533,6 +534,15 @@ class WorkflowInstance(models.Model):
                 raise AccessError(
                     _("Only a workflow manager or the person who started it may cancel a workflow.")
                 )
+        return self._cancel_system(reason=reason)
+
+    def _cancel_system(self, reason=None):
+        """System path: cancel the running instances without asking who the user is.
+
+        For bridges and jobs whose cancellation follows from something the
+        user was allowed to do (an order moving into a higher band, a newer
+        price request); private, so it cannot be called over RPC.
+        """
         running = self.sudo().filtered(lambda i: i.status in ("active", "error", "timeout"))
         running._lock()
         for inst in running:

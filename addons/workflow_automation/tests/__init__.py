@@ -10,3 +10,6 @@ from . import test_xmlrpc
 from . import test_approval
 from . import test_approval_concurrency
 from . import test_job_schedule
+from . import test_system_paths
+from . import test_delegation_rights
+from . import test_approval_signals

@@ -195,8 +195,8 @@ class PriceChangeRequest(models.Model):
         )
         if not instances:
             return
-        # cancelling follows from the user's newer change: the system's decision
-        instances.with_context(sale_approval_reopening=True).action_cancel(reason=reason)
+        # cancelling follows from what the user was allowed to do (a newer change, a withdrawal)
+        instances.with_context(sale_approval_reopening=True)._cancel_system(reason=reason)
 
     def _approval_levels_for(self, instance, levels):
         """The price approvers, without the requester when someone else can decide (four-eyes)."""

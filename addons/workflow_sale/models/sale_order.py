@@ -195,8 +195,8 @@ class SaleOrder(models.Model):
         previous = dict(self._fields["approval_state"].selection)[self.approval_state]
         running = self._approval_running_instances()
         if running:
-            # cancelling the running approval is the system's decision, not the user's: sudo
-            running.sudo().with_context(sale_approval_reopening=True).action_cancel(
+            # cancelling the running approval follows from the user's change: the system's path
+            running.with_context(sale_approval_reopening=True)._cancel_system(
                 reason=_("The order amount moved into a higher approval band.")
             )
         self.sudo().write(
@@ -222,7 +222,7 @@ class SaleOrder(models.Model):
         """Back to the start (cancelled order, cancelled workflow): nothing is submitted any more."""
         running = self._approval_running_instances()
         if running:
-            running.sudo().with_context(sale_approval_reopening=True).action_cancel(
+            running.with_context(sale_approval_reopening=True)._cancel_system(
                 reason=_("The order was cancelled.")
             )
         self.sudo().write(

@@ -43,13 +43,14 @@ class WorkflowInstance(models.Model):
                 request._price_rejected(self)
         return res
 
-    def action_cancel(self, reason=None):
+    def _cancel_system(self, reason=None):
+        """Cancelling an order's (or a price request's) approval resets the document, by any path."""
         orders = self.env["sale.order"]
         requests = self.env["price.change.request"]
         for inst in self.sudo().filtered(lambda i: i.status in ("active", "error", "timeout")):
             orders |= inst._sale_target(SO_APPROVAL, "sale.order") or orders
             requests |= inst._sale_target(PRICE_CHANGE, "price.change.request") or requests
-        res = super().action_cancel(reason=reason)
+        res = super()._cancel_system(reason=reason)
         if not self.env.context.get("sale_approval_reopening"):
             pending = orders.filtered(lambda o: o.approval_state == "pending")
             if pending:

@@ -3,7 +3,15 @@ import { Component, onWillStart, onWillUnmount, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 
-/** Systray counter of the approvals waiting for the current user (one indexed count per minute). */
+/**
+ * Systray counter of the approvals waiting for the current user.
+ *
+ * The server sends a `workflow_automation/approvals` bus notification to every
+ * user whose approvals change (request created or escalated to them, decided,
+ * delegated, cancelled); the counter then asks for its one indexed count.
+ * No polling: after the bus reconnects (notifications missed while offline)
+ * the count is asked again.
+ */
 export class ApprovalSystray extends Component {
     static template = "workflow_automation.ApprovalSystray";
     static props = {};
@@ -11,10 +19,18 @@ export class ApprovalSystray extends Component {
     setup() {
         this.orm = useService("orm");
         this.action = useService("action");
+        this.busService = useService("bus_service");
         this.state = useState({ count: 0 });
+        this.alive = true;
+        const refresh = () => this.alive && this.refresh();
         onWillStart(() => this.refresh());
-        const timer = setInterval(() => this.refresh(), 60000);
-        onWillUnmount(() => clearInterval(timer));
+        this.busService.subscribe("workflow_automation/approvals", refresh);
+        this.busService.addEventListener("reconnect", refresh);
+        this.busService.start();
+        onWillUnmount(() => {
+            this.alive = false;
+            this.busService.removeEventListener("reconnect", refresh);
+        });
     }
 
     async refresh() {
