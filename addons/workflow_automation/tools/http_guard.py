@@ -608,9 +608,11 @@ def send(
         result.error = _("no complete answer within %s s", round(timeout, 2))
     result.duration = time.monotonic() - start
     _logger.info(
-        "outgoing %s %s -> %s (%s, %.3f s)",
+        "outgoing %s %s://%s%s -> %s (%s, %.3f s)",  # no query string: it may hold a key
         method,
-        target.url,
+        target.scheme,
+        target.host_header,
+        target.request_uri.split("?", 1)[0],
         result.address or "-",
         result.error or result.status,
         result.duration,
