@@ -124,7 +124,8 @@ def setup(odoo_env, servers):
     with odoo_env() as env:
         params = env["ir.config_parameter"]
         params.set_param("workflow_automation.broker_url", REDIS)
-        params.set_param("workflow_alerts.gateway_allowed_hosts", "127.0.0.1")
+        # a loopback gateway: its exact host:port must be allow-listed
+        params.set_param("workflow_alerts.gateway_allowed_hosts", "127.0.0.1:%s" % gateway.port)
         params.set_param("workflow_alerts.email_from", "alerts@dairy.example")
         env["ir.mail_server"].search([]).write({"active": False})
         server = env["ir.mail_server"].create(

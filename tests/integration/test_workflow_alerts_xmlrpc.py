@@ -96,7 +96,12 @@ def server():
 def test_raise_handle_and_deliver_over_xmlrpc(server, gateway):
     call = server
     call("ir.config_parameter", "set_param", "workflow_automation.broker_url", False)
-    call("ir.config_parameter", "set_param", "workflow_alerts.gateway_allowed_hosts", "127.0.0.1")
+    call(
+        "ir.config_parameter",
+        "set_param",
+        "workflow_alerts.gateway_allowed_hosts",
+        "127.0.0.1:%s" % gateway.port,
+    )
     gw_id = call(
         "alert.gateway", "create", {"name": "rpc push", "channel": "push", "url": gateway.url, "timeout": 5}
     )

@@ -1,7 +1,9 @@
-from urllib.parse import urlparse
-
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+ALLOWED_HOSTS_PARAM = "workflow_alerts.gateway_allowed_hosts"
+# what only an administrator may set: where alerts (names, phone numbers, texts) go, and the secret sent there
+ADMIN_FIELDS = ("url", "token")
 
 
 class AlertGateway(models.Model):
@@ -12,8 +14,17 @@ class AlertGateway(models.Model):
     name = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     channel = fields.Selection([("sms", "SMS"), ("push", "Push Notification")], required=True)
-    url = fields.Char("URL", required=True, help="HTTP(S) endpoint receiving a JSON POST per notification.")
-    token = fields.Char(groups="base.group_system", help="Sent as 'Authorization: Bearer <token>'.")
+    url = fields.Char(
+        "URL",
+        required=True,
+        help="HTTP(S) endpoint receiving a JSON POST per notification. Only an administrator may change it; "
+        "changing it clears the token unless a new one is given at the same time.",
+    )
+    token = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="Sent as 'Authorization: Bearer <token>' to this URL only: changing the URL clears it.",
+    )
     timeout = fields.Float("Timeout (Seconds)", default=10.0)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", help="Leave empty to use it for every company.")
@@ -26,30 +37,66 @@ class AlertGateway(models.Model):
         ),
     ]
 
-    @api.constrains("url")
+    @api.constrains("url", "channel")
     def _check_url(self):
         for gateway in self:
-            parsed = urlparse(gateway.url or "")
-            if parsed.scheme not in ("http", "https") or not parsed.hostname:
-                raise ValidationError(_("The URL of gateway %s must be an http(s) URL.", gateway.name))
-            if not gateway._host_allowed():
-                raise ValidationError(
-                    _(
-                        "The host %(host)s is not allowed. Add it to the system parameter "
-                        "workflow_alerts.gateway_allowed_hosts (comma-separated).",
-                        host=parsed.hostname,
-                    )
-                )
+            gateway._check_url_value(gateway.url, gateway.channel)
 
     @api.model
-    def _allowed_hosts(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("workflow_alerts.gateway_allowed_hosts", "")
-        return {host.strip().lower() for host in value.split(",") if host.strip()}
+    def _check_url_value(self, url, channel):
+        """The guard's check of a URL, without DNS (sending checks again with it): ValidationError."""
+        try:
+            self.env["workflow.http"]._check_url(url, ALLOWED_HOSTS_PARAM, purpose=self._purpose(channel))
+        except UserError as exc:
+            raise ValidationError(exc.args[0]) from exc
 
-    def _host_allowed(self):
+    @api.model
+    def _purpose(self, channel):
+        return _(
+            "%s gateway", dict(self._fields["channel"]._description_selection(self.env)).get(channel, "")
+        )
+
+    def _check_admin_fields(self, vals):
+        if any(name in vals for name in ADMIN_FIELDS) and not self.env.is_system():
+            raise AccessError(
+                _("Only an administrator may set the URL or the token of an SMS / push gateway.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_admin_fields(vals)
+            self._check_url_value(vals.get("url"), vals.get("channel"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_admin_fields(vals)
+        if "url" in vals:
+            # refused before anything is written (the token in particular)
+            for gateway in self:
+                self._check_url_value(vals["url"], vals.get("channel", gateway.channel))
+        if "url" in vals and "token" not in vals:
+            # the token belongs to the URL it was given for: a new URL must not receive it
+            moved = self.filtered(lambda g: g.url != vals["url"])
+            if moved:
+                super(AlertGateway, moved).write({"token": False})
+        return super().write(vals)
+
+    def _post(self, payload, headers):
+        """POST ``payload`` to this gateway through the guard; returns an ``http_guard.Result``."""
         self.ensure_one()
-        host = (urlparse(self.url or "").hostname or "").lower()
-        return bool(host) and host in self._allowed_hosts()
+        headers = dict(headers)
+        token = self.sudo().token
+        if token:
+            headers["Authorization"] = "Bearer %s" % token
+        return self.env["workflow.http"]._post(
+            self.url,
+            json=payload,
+            headers=headers,
+            timeout=self.timeout,
+            purpose=self._purpose(self.channel),
+            param=ALLOWED_HOSTS_PARAM,
+        )
 
     @api.model
     def _for_channel(self, channel, company):

@@ -23,13 +23,12 @@ twice and is expected to drop the second request.  Everything else is exactly on
 import logging
 import uuid
 from datetime import timedelta
-from urllib.parse import urlparse
 
-import requests
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 
+from odoo.addons.workflow_automation.tools.http_guard import OutgoingHttpRefused
 from odoo.addons.workflow_automation.tools.jobs import job
 
 from .alert_rule import CHANNELS, SEVERITIES
@@ -245,7 +244,7 @@ class AlertNotification(models.Model):
             # the claim must be visible to every worker before anything leaves the building
             self.env.cr.commit()  # pylint: disable=invalid-commit
         queued_mail = False
-        gateways = {"session": requests.Session(), "bus": {}}
+        gateways = {"bus": {}}
         notifications = self.browse(ids)
         # in-app and email hand-over are rows of this transaction: exactly once, one commit for all;
         # HTTP gateways are outside effects: the outcome of each is committed before the next
@@ -271,7 +270,6 @@ class AlertNotification(models.Model):
             elif auto_commit and notification.channel not in TRANSACTIONAL_CHANNELS:
                 # one external send's outcome is durable before the next is sent
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        gateways["session"].close()
         if queued_mail:
             self._trigger_mail_queue()
         if len(ids) >= limit:
@@ -378,10 +376,6 @@ class AlertNotification(models.Model):
         gateway = gateways[self.channel]
         if not gateway:
             raise DeliveryError(_("No active %s gateway is configured.", self.channel), permanent=True)
-        if not gateway._host_allowed():
-            raise DeliveryError(
-                _("The host of gateway %s is not in the allow-list.", gateway.name), permanent=True
-            )
         payload = {
             "channel": self.channel,
             "to": self.recipient_address,
@@ -390,31 +384,35 @@ class AlertNotification(models.Model):
             "idempotency_key": self.idempotency_key,
             "alert_id": self.alert_id.id or None,
         }
-        headers = {"Idempotency-Key": self.idempotency_key}
-        if gateway.token:
-            headers["Authorization"] = "Bearer %s" % gateway.token
         try:
-            response = gateways["session"].post(
-                gateway.url, json=payload, headers=headers, timeout=gateway.timeout
-            )
-        except requests.RequestException as exc:
+            # the outgoing-HTTP guard: allow-listed host, checked address, no redirect, bounded answer
+            result = gateway._post(payload, {"Idempotency-Key": self.idempotency_key})
+        except OutgoingHttpRefused as exc:
+            raise DeliveryError(exc.args[0], permanent=True) from exc
+        if result.error:
+            raise DeliveryError(_("%(gw)s unreachable: %(err)s", gw=gateway.name, err=result.error))
+        if result.redirect:
             raise DeliveryError(
-                _("%(gw)s unreachable: %(err)s", gw=urlparse(gateway.url).netloc, err=exc)
-            ) from exc
-        if response.status_code >= 400:
+                _(
+                    "%(gw)s answered HTTP %(code)s, a redirect to %(to)s, which is not followed: "
+                    "an administrator must set the gateway's URL.",
+                    gw=gateway.name,
+                    code=result.status,
+                    to=result.redirect,
+                ),
+                permanent=True,
+            )
+        if not result.ok:
             raise DeliveryError(
                 _(
                     "%(gw)s answered HTTP %(code)s: %(text)s",
                     gw=gateway.name,
-                    code=response.status_code,
-                    text=response.text[:300],
+                    code=result.status,
+                    text=result.excerpt,
                 ),
-                permanent=400 <= response.status_code < 500 and response.status_code not in (408, 429),
+                permanent=400 <= result.status < 500 and result.status not in (408, 429),
             )
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
+        data = result.json()
         return "delivered" if isinstance(data, dict) and data.get("status") == "delivered" else "sent"
 
     @api.model

@@ -6,6 +6,8 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.workflow_automation.tests.http_listener import HttpListener
+
 from .common import AlertCase
 from .servers import HTTPGateway, SMTPSink
 
@@ -29,6 +31,10 @@ class TestDelivery(AlertCase):
             }
         )
         cls.env["ir.config_parameter"].sudo().set_param("workflow_alerts.email_from", "alerts@dairy.example")
+        # a loopback gateway is reached only when its exact host:port is allow-listed
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "workflow_alerts.gateway_allowed_hosts", "127.0.0.1:%s" % cls.gateway.port
+        )
         cls.sms = cls.env["alert.gateway"].create(
             {"name": "Local SMS", "channel": "sms", "url": cls.gateway.url, "token": "s3cret", "timeout": 5}
         )
@@ -173,14 +179,40 @@ class TestDelivery(AlertCase):
         self.assertIn("no address", sms.error_message)
 
     def test_gateway_host_allow_list(self):
+        # another host, or the loopback host without its port (as listed before host:port entries)
+        for i, allowed in enumerate(
+            ("sms.example.com", "127.0.0.1", "127.0.0.1:%s" % (self.gateway.port + 1))
+        ):
+            self.env["ir.config_parameter"].sudo().set_param("workflow_alerts.gateway_allowed_hosts", allowed)
+            rule = self.rule(channel_sms=True)
+            rule.code = "delivery_refused_%s" % i
+            _alert, note = self.raise_one(rule)
+            self.deliver()
+            self.assertEqual(note.status, "failed", "a refused URL is not retried")
+            self.assertIn(
+                "127.0.0.1 in the SMS gateway URL %s is a loopback address; an administrator can allow "
+                "127.0.0.1:%s in the system parameter workflow_alerts.gateway_allowed_hosts"
+                % (self.gateway.url, self.gateway.port),
+                note.error_message,
+            )
+            self.assertFalse(self.gateway.requests, "the gateway was not reached")
+
+    def test_gateway_redirect_not_followed(self):
+        target = HttpListener().start()
+        self.addCleanup(target.stop)
+        redirecting = HttpListener().start()
+        self.addCleanup(redirecting.stop)
+        redirecting.answer = {"status": 302, "headers": {"Location": target.url}, "body": b""}
         self.env["ir.config_parameter"].sudo().set_param(
-            "workflow_alerts.gateway_allowed_hosts", "sms.example.com"
+            "workflow_alerts.gateway_allowed_hosts", "%s, %s" % (redirecting.netloc, target.netloc)
         )
+        self.sms.url = redirecting.url
         _alert, note = self.raise_one(self.rule(channel_sms=True))
         self.deliver()
         self.assertEqual(note.status, "failed")
-        self.assertIn("allow-list", note.error_message)
-        self.assertFalse(self.gateway.requests)
+        self.assertIn("redirect to %s, which is not followed" % target.url, note.error_message)
+        self.assertEqual(len(redirecting.requests), 1)
+        self.assertEqual(target.requests, [], "the redirect target saw nothing")
 
     def test_exactly_once_when_delivery_runs_twice(self):
         _alert, notes = self.raise_one(self.rule(channel_sms=True, channel_email=True, channel_in_app=True))

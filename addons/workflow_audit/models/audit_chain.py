@@ -3,10 +3,8 @@
 import logging
 from datetime import datetime, timedelta
 
-import requests
-
 from odoo import _, api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.workflow_automation.tools.jobs import job
 
@@ -110,7 +108,7 @@ class AuditChain(models.AbstractModel):
         if url:
             try:
                 ckpt.send_checkpoint(url, hosts, line)
-            except (ValueError, requests.RequestException) as exc:
+            except (UserError, ckpt.CheckpointNotSent) as exc:
                 # the file holds the checkpoint; the next line sent links to it through "prev"
                 _logger.warning("audit checkpoint not sent to %s: %s", url, exc)
         return len(heads)

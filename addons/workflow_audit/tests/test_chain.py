@@ -206,7 +206,8 @@ class TestCheckpointEndpoint(AuditCase):
         self.addCleanup(self.server.server_close)
         self.addCleanup(self.server.shutdown)
         _Collector.received = []
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/checkpoints"
+        self.netloc = f"127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"http://{self.netloc}/checkpoints"
 
     def _configure(self, url, hosts):
         for name, value in (
@@ -218,7 +219,7 @@ class TestCheckpointEndpoint(AuditCase):
             self.addCleanup(self._restore_env, name, old)
 
     def test_checkpoint_sent_to_allowed_endpoint(self):
-        self._configure(self.url, "127.0.0.1")
+        self._configure(self.url, self.netloc)  # a loopback endpoint: its exact host:port
         self._write_entries(2)
         self.env["audit.chain"]._job_checkpoint()
         self.assertEqual(len(_Collector.received), 1)
@@ -227,11 +228,17 @@ class TestCheckpointEndpoint(AuditCase):
         self.assertTrue(line["heads"])
 
     def test_endpoint_outside_allow_list_refused(self):
-        self._configure(self.url, "audit.example.com")
-        self._write_entries(1)
-        with self.assertLogs("odoo.addons.workflow_audit.models.audit_chain", level="WARNING") as logs:
-            self.env["audit.chain"]._job_checkpoint()
-        self.assertIn("not in the allowed hosts", logs.output[0])
-        self.assertEqual(_Collector.received, [])
+        # another host, or the loopback host without its port: the endpoint is not reached
+        for hosts in ("audit.example.com", "127.0.0.1"):
+            self._configure(self.url, hosts)
+            self._write_entries(1)
+            with self.assertLogs("odoo.addons.workflow_audit.models.audit_chain", level="WARNING") as logs:
+                self.env["audit.chain"]._job_checkpoint()
+            self.assertIn(
+                f"127.0.0.1 in the audit checkpoint URL {self.url} is a loopback address; an administrator can "
+                f"allow {self.netloc} in workflow_audit_checkpoint_hosts",
+                logs.output[0],
+            )
+            self.assertEqual(_Collector.received, [])
         # the file still holds the checkpoint
         self.assertTrue(self.env["audit.chain"].verify()["checkpoints"])

@@ -16,9 +16,11 @@ Configuration (odoo.conf option, else environment variable):
   the append-only file; ``{db}`` is replaced by the database name.  Default:
   ``<data_dir>/workflow_audit/{db}.checkpoints.jsonl``.
 * ``workflow_audit_checkpoint_url`` / ``WORKFLOW_AUDIT_CHECKPOINT_URL``
-  (optional): each signed line is also POSTed there as JSON, if its host is
-  listed in ``workflow_audit_checkpoint_hosts`` /
-  ``WORKFLOW_AUDIT_CHECKPOINT_HOSTS`` (comma-separated allow-list).
+  (optional): each signed line is also POSTed there as JSON, through the
+  suite's outgoing-HTTP guard, if ``workflow_audit_checkpoint_hosts`` /
+  ``WORKFLOW_AUDIT_CHECKPOINT_HOSTS`` allows it (the guard's allow-list:
+  ``host`` for https to public addresses, ``host:port`` for that port only,
+  loopback and private addresses included).
 * ``workflow_audit_min_retention_months`` / ``WORKFLOW_AUDIT_MIN_RETENTION_MONTHS``
   (default 12): the retention job never drops a month younger than this,
   whatever the database parameter ``workflow_audit.retention_months`` says.
@@ -37,11 +39,10 @@ import hmac
 import json
 import os
 import secrets
-from urllib.parse import urlsplit
-
-import requests
 
 from odoo.tools import config
+
+from odoo.addons.workflow_automation.tools import http_guard
 
 SEND_TIMEOUT = 10
 MIN_RETENTION_MONTHS = 12
@@ -156,18 +157,33 @@ def append_checkpoint(path, key, payload):
     return payload
 
 
+HOSTS_SETTING = "workflow_audit_checkpoint_hosts (odoo.conf) or WORKFLOW_AUDIT_CHECKPOINT_HOSTS"
+
+
+class CheckpointNotSent(Exception):
+    """The endpoint refused the line or could not be reached."""
+
+
 def endpoint():
-    """``(url, allowed hosts)`` of the optional checkpoint endpoint."""
-    url = _option("workflow_audit_checkpoint_url")
-    hosts = _option("workflow_audit_checkpoint_hosts") or ""
-    return url, {h.strip().lower() for h in hosts.split(",") if h.strip()}
+    """``(url, allow-list text)`` of the optional checkpoint endpoint."""
+    return _option("workflow_audit_checkpoint_url"), _option("workflow_audit_checkpoint_hosts") or ""
 
 
 def send_checkpoint(url, allowed_hosts, payload):
-    """POST a signed line to ``url``; only to an allowed host, over http(s)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in allowed_hosts:
-        raise ValueError(f"checkpoint endpoint {url!r} is not in the allowed hosts {sorted(allowed_hosts)}")
-    response = requests.post(url, json=payload, timeout=SEND_TIMEOUT)
-    response.raise_for_status()
-    return response.status_code
+    """POST a signed line to ``url`` through the outgoing-HTTP guard and return the status.
+
+    Raises ``http_guard.OutgoingHttpRefused`` when the guard refuses the URL (nothing
+    sent) and :class:`CheckpointNotSent` when the endpoint fails or answers other than 2xx.
+    """
+    result = http_guard.send(
+        url,
+        allowed_hosts,
+        json=payload,
+        timeout=SEND_TIMEOUT,
+        max_bytes=4096,
+        setting=HOSTS_SETTING,
+        purpose="audit checkpoint",
+    )
+    if not result.ok:
+        raise CheckpointNotSent(result.describe())
+    return result.status

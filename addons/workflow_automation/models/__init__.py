@@ -1,5 +1,6 @@
 from . import workflow_job
 from . import workflow_hook
+from . import workflow_http
 from . import ir_actions_server
 from . import workflow_definition
 from . import workflow_definition_json

@@ -1,10 +1,14 @@
-from urllib.parse import urlparse
+import json
+import logging
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html_escape, plaintext2html
+from odoo.tools import plaintext2html
 
-ALLOWED_HOSTS_PARAM = "workflow_automation.webhook_allowed_hosts"
+from .workflow_http import ALLOWED_HOSTS_PARAM
+
+_logger = logging.getLogger(__name__)
+WEBHOOK_TIMEOUT = 1.0  # Odoo's: a slow receiver must not hold the user's transaction
 
 
 class IrActionsServer(models.Model):
@@ -35,26 +39,30 @@ class IrActionsServer(models.Model):
         return False
 
     def _run_action_webhook(self, eval_context=None):
-        self._check_webhook_host(self.webhook_url)
-        return super()._run_action_webhook(eval_context=eval_context)
+        """Odoo's webhook (same JSON payload, same 'send and forget' with a 1 s limit), sent
+        through the suite's outgoing-HTTP guard instead of a bare ``requests.post``."""
+        record = self.env[self.model_id.model].browse(self._context.get("active_id"))
+        url = self.webhook_url
+        if not record:
+            return
+        if not url:
+            raise UserError(_("The webhook action %s has no URL.", self.name))
+        vals = {"_model": self.model_id.model, "_id": record.id, "_action": f"{self.name}(#{self.id})"}
+        if self.webhook_field_ids:
+            vals.update(record.read(self.webhook_field_ids.mapped("name"), load=None)[0])
+        payload = json.dumps(vals, sort_keys=True, default=str)
+        result = self.env["workflow.http"]._post(
+            url,
+            data=payload,
+            headers={"Content-Type": "application/json"},
+            timeout=WEBHOOK_TIMEOUT,
+            purpose=_("webhook"),
+            param=ALLOWED_HOSTS_PARAM,
+        )
+        if not result.ok:
+            _logger.warning("Webhook call to %s failed: %s", url, result.describe())
 
     def _check_webhook_host(self, url):
-        """Outgoing HTTP only to hosts an administrator allowed (comma separated system parameter)."""
-        allowed = {
-            h.strip().lower()
-            for h in (self.env["ir.config_parameter"].sudo().get_param(ALLOWED_HOSTS_PARAM) or "").split(",")
-            if h.strip()
-        }
-        parsed = urlparse(url or "")
-        host = (parsed.hostname or "").lower()
-        if parsed.scheme not in ("http", "https") or not host:
-            raise UserError(_("The webhook URL %s is not an http(s) URL.", html_escape(url or "")))
-        if host not in allowed:
-            raise UserError(
-                _(
-                    "The webhook host %(host)s is not allowed. An administrator can add it to the system "
-                    "parameter %(param)s.",
-                    host=host,
-                    param=ALLOWED_HOSTS_PARAM,
-                )
-            )
+        """Refuse (UserError) a webhook URL the guard would refuse, without resolving its name:
+        the check when a URL is saved or imported; sending checks again, resolution included."""
+        self.env["workflow.http"]._check_url(url, ALLOWED_HOSTS_PARAM, purpose=_("webhook"))

@@ -13,3 +13,4 @@ from . import test_job_schedule
 from . import test_system_paths
 from . import test_delegation_rights
 from . import test_approval_signals
+from . import test_http_guard
