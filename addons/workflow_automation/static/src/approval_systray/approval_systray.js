@@ -19,7 +19,8 @@ export class ApprovalSystray extends Component {
     setup() {
         this.orm = useService("orm");
         this.action = useService("action");
-        this.busService = useService("bus_service");
+        // bus_service is an async service: useService() cannot wrap it (Odoo reads it from env.services)
+        this.busService = this.env.services.bus_service;
         this.state = useState({ count: 0 });
         this.alive = true;
         const refresh = () => this.alive && this.refresh();
