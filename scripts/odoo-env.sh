@@ -21,9 +21,12 @@ ERROR: no Odoo 17 found.
   Install first:
     1. an Odoo 17.0 source tree (git clone -b 17.0 --depth 1 https://github.com/odoo/odoo), then
        export ODOO_PATH=/path/to/that/tree
-    2. its Python requirements in a virtualenv:
+    2. its Python requirements in a virtualenv, Odoo's file first, then the suite's, in two
+       commands (one pip call with both cannot resolve: Odoo pins python-dateutil 2.8.1, Celery
+       needs a newer one), python-ldap left out (only auth_ldap uses it; it needs OpenLDAP headers):
        python3 -m venv /opt/odoo-venv
-       /opt/odoo-venv/bin/pip install -r \$ODOO_PATH/requirements.txt   (python-ldap may be left out)
+       grep -v python-ldap "\$ODOO_PATH/requirements.txt" > /tmp/odoo-req.txt
+       /opt/odoo-venv/bin/pip install -r /tmp/odoo-req.txt
        /opt/odoo-venv/bin/pip install -r $REPO_ROOT/requirements.txt
        export ODOO_PYTHON=/opt/odoo-venv/bin/python
     3. a PostgreSQL superuser role other than "postgres":  createuser -s odoo   (or set PGUSER)

@@ -13,7 +13,6 @@
         "security/ir.model.access.csv",
         "data/ir_config_parameter.xml",
         "data/ir_cron.xml",
-        "data/alert_rule_data.xml",
         "wizards/alert_resolve_wizard_views.xml",
         "views/alert_instance_views.xml",
         "views/alert_rule_views.xml",

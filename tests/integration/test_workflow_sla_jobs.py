@@ -79,10 +79,9 @@ def around_the_clock_sla(registry):
                 "critical_threshold": 1.0,
                 "use_business_hours": False,
                 "warning_levels": "",
-                # The concurrent-scan test keeps three transactions open in one thread: with
-                # workflow_alerts installed, their alerts would wait on the rule's daily counter
+                # No alert rule (workflow_sla_alerts): the concurrent-scan test keeps three
+                # transactions open in one thread and alerts would wait on the rule's daily counter
                 # row (two real workers just queue there), so this SLA notifies in the chatter.
-                "alert_rule_code": False,
             }
         )
         sla_id = sla.id

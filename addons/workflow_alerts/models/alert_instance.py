@@ -15,14 +15,17 @@ USER_WRITABLE = {"resolution_notes"}
 
 class AlertInstance(models.Model):
     _name = "alert.instance"
+    _inherit = ["workflow.target.mixin"]
     _description = "Alert"
     _order = "triggered_at desc, id desc"
     _rec_name = "title"
 
     rule_id = fields.Many2one("alert.rule", required=True, ondelete="cascade", index=True, readonly=True)
     alert_type = fields.Selection(related="rule_id.alert_type")
-    model_name = fields.Char("Model", readonly=True, index=True)
-    record_id = fields.Integer("Record ID", readonly=True)
+    # the record the alert is about (workflow.target.mixin); none for an alert about a count or
+    # a schedule, so not required here
+    model_name = fields.Char(required=False, readonly=True)
+    record_id = fields.Integer(required=False, readonly=True)
     record_name = fields.Char(readonly=True)
     severity = fields.Selection(SEVERITIES, required=True, readonly=True)
     title = fields.Char(required=True, readonly=True)
@@ -146,12 +149,7 @@ class AlertInstance(models.Model):
         self.ensure_one()
         if not self.model_name or not self.record_id or self.model_name not in self.env:
             raise UserError(_("This alert is not about a single record."))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.model_name,
-            "res_id": self.record_id,
-            "view_mode": "form",
-        }
+        return super().action_open_record()
 
     def _close(self, status, notes, auto=False):
         vals = {

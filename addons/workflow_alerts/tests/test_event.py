@@ -34,6 +34,9 @@ class TestEventRules(AlertCase):
             {"name": "Agora", "function": "Blocked buyer", "user_id": self.boss.id}
         )
         self.assertEqual(self.alerts().mapped("record_id"), [matching.id])
+        # the record pointer is workflow.target.mixin's: it finds the record
+        self.assertEqual(self.alerts().record_ref, matching)
+        self.assertEqual(self.alerts().action_open_record()["res_id"], matching.id)
         self.assertEqual(self.alerts().notification_ids.recipient_id, self.boss, "the record's user field")
         other = self.env["res.partner"].create({"name": "Shwapno", "function": "Buyer"})
         self.assertEqual(len(self.alerts()), 1)

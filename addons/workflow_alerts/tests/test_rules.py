@@ -1,5 +1,6 @@
 import json
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import AlertCase
@@ -91,11 +92,9 @@ class TestPolledRules(AlertCase):
         )
         alert = self.Rule.raise_alert(rule)
         self.assertEqual(alert.company_id, other)
+        # an alert about the rule itself points at no record (the mixin's pointer is optional here)
+        self.assertFalse(alert.model_name or alert.record_id or alert.record_ref)
+        with self.assertRaisesRegex(UserError, "not about a single record"):
+            alert.action_open_record()
         self.assertFalse(self.Rule.with_user(self.manager).search([("id", "=", rule.id)]))
         self.assertFalse(self.Alert.with_user(self.manager).search([("id", "=", alert.id)]))
-
-    def test_sla_rule_shipped_for_other_modules(self):
-        partner = self.env["res.partner"].create({"name": "Ticket owner"})
-        alert = self.Rule.sudo().raise_alert("sla_breach", partner, message="Response overdue by 2 h")
-        self.assertEqual((alert.severity, alert.message), ("critical", "Response overdue by 2 h"))
-        self.assertTrue(alert.notification_ids)

@@ -2,6 +2,7 @@ from . import workflow_job
 from . import workflow_hook
 from . import workflow_http
 from . import ir_actions_server
+from . import res_users
 from . import workflow_definition
 from . import workflow_definition_json
 from . import workflow_structure_mixin

@@ -782,15 +782,12 @@ class ApprovalRequest(models.Model):
                 self._remind(assignment, overdue=True)
 
     def _escalation_targets(self, pending):
-        """Configured user/group of the step, else the managers of the pending approvers (hr installed)."""
+        """Configured user/group of the step, else the managers of the pending approvers
+        (``res.users._workflow_managers``: workflow_hr fills it in when hr is installed)."""
         state = self.state_id
         targets = state.escalation_user_id | state.escalation_group_id.users
         if not targets:
-            for assignment in pending:
-                employee = getattr(assignment.approver_id, "employee_id", False)
-                manager = employee and employee.parent_id.user_id
-                if manager:
-                    targets |= manager
+            targets = pending.approver_id._workflow_managers(self.company_id)
         assigned = self.assignment_ids.approver_id
         return targets.filtered(lambda u: u not in assigned and u.active)
 

@@ -324,14 +324,20 @@ class WorkflowDefinition(models.Model):
     # export
     # ------------------------------------------------------------------
     def export_json(self):
-        """The definition as a JSON-ready dict, in the shape ``import_json`` reads."""
+        """The definition as a JSON-ready dict, in the shape ``import_json`` reads.
+
+        Whoever may read the definition may export it (a workflow user of its company): its
+        server actions are part of it and are described with ``sudo``, only those this
+        definition uses, without giving the user read access to server actions in general."""
         self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         actions, named = [], {}
 
         def ref(action):
             if action.id not in named:
                 key = f"a{len(named) + 1}"
-                spec = self._action_to_json(action)
+                spec = self._action_to_json(action.sudo())
                 spec["id"] = key
                 named[action.id] = key
                 actions.append(spec)

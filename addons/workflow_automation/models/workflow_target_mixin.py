@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 
 
@@ -30,6 +32,24 @@ class WorkflowTargetMixin(models.AbstractModel):
         if self.model_name not in self.env:
             return None
         return self.env[self.model_name].sudo().browse(self.record_id).exists()
+
+    def _get_records(self):
+        """{pointer id: its target record (sudo)} for the pointers whose record still exists;
+        one query per model for the whole recordset."""
+        ids_by_model = defaultdict(set)
+        for rec in self:
+            if rec.model_name and rec.record_id:
+                ids_by_model[rec.model_name].add(rec.record_id)
+        alive = {
+            model_name: set(self.env[model_name].sudo().browse(ids).exists().ids)
+            for model_name, ids in ids_by_model.items()
+            if model_name in self.env
+        }
+        return {
+            rec.id: self.env[rec.model_name].sudo().browse(rec.record_id)
+            for rec in self
+            if rec.record_id in alive.get(rec.model_name, ())
+        }
 
     def action_open_record(self):
         self.ensure_one()

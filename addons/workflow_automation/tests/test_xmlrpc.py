@@ -128,6 +128,78 @@ class TestXmlRpc(HttpCase):
         self.assertEqual(response.json()["code"], "RPC_FLOW")
         self.assertIn("workflow_RPC_FLOW_v1.json", response.headers["Content-Disposition"])
 
+    def _import_with_actions(self):
+        """A definition whose steps run server actions (which workflow users cannot read)."""
+        Definition = self.env["workflow.definition"]
+        return Definition.browse(
+            Definition.import_json(
+                {
+                    "name": "Flow with actions",
+                    "code": "RPC_ACTIONS",
+                    "model": "res.partner",
+                    "workflow_config": {
+                        "actions": [
+                            {"id": "note", "type": "post_message", "name": "Note", "body": "Entered {state}"},
+                            {
+                                "id": "flag",
+                                "type": "update_field",
+                                "name": "Flag",
+                                "field": "comment",
+                                "value": "x",
+                            },
+                        ],
+                        "states": [
+                            {"code": "new", "name": "New", "is_initial": True, "on_exit_actions": ["flag"]},
+                            {"code": "ok", "name": "OK", "is_final": True, "on_enter_actions": ["note"]},
+                        ],
+                        "transitions": [{"name": "Accept", "from": "new", "to": "ok", "actions": ["note"]}],
+                    },
+                }
+            )
+        )
+
+    def test_export_by_workflow_user_describes_the_actions(self):
+        definition = self._import_with_actions()
+        self.assertFalse(self.clerk.has_group("base.group_system"))
+        self.assertFalse(
+            self.env["ir.actions.server"].with_user(self.clerk).check_access_rights("read", False)
+        )
+        self.authenticate("rpc_clerk", "rpc_clerk_pw")
+        response = self.url_open(f"/workflow_automation/definition/{definition.id}/export")
+        self.assertEqual(response.status_code, 200)
+        config = response.json()["workflow_config"]
+        by_key = {a["id"]: a for a in config["actions"]}
+        self.assertEqual(
+            sorted((a["type"], a["name"]) for a in by_key.values()),
+            [("post_message", "Note"), ("update_field", "Flag")],
+        )
+        self.assertEqual(by_key[config["transitions"][0]["actions"][0]]["body"], "Entered {state}")
+        self.assertEqual(by_key[config["states"][0]["on_exit_actions"][0]]["field"], "comment")
+        # over XML-RPC too, and the export gave no read access to server actions in general
+        exported = self.call("rpc_clerk", "workflow.definition", "export_json", [definition.id])
+        self.assertEqual(exported["workflow_config"]["actions"], config["actions"])
+        action_id = definition.transition_ids.action_ids.id
+        with self.assertRaisesRegex(Fault, "not allowed to access"):
+            self.call("rpc_clerk", "ir.actions.server", "read", [action_id], ["name"])
+
+    def test_export_refused_to_a_user_of_another_company(self):
+        definition = self._import_with_actions()
+        other = self.env["res.company"].create({"name": "Other dairy"})
+        new_test_user(
+            self.env,
+            login="rpc_stranger",
+            password="rpc_stranger_pw",
+            groups="base.group_user,workflow_automation.group_workflow_manager",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        self.authenticate("rpc_stranger", "rpc_stranger_pw")
+        response = self.url_open(f"/workflow_automation/definition/{definition.id}/export")
+        self.assertEqual(response.status_code, 403)
+        self.assertNotIn("Entered {state}", response.text)
+        with self.assertRaisesRegex(Fault, "doesn.t have .read. access"):
+            self.call("rpc_stranger", "workflow.definition", "export_json", [definition.id])
+
 
 @tagged("post_install", "-at_install")
 class TestApprovalXmlRpc(HttpCase):

@@ -126,11 +126,6 @@ class SlaDefinition(models.Model):
         domain="[('model_id', '=', model_id), ('ttype', '=', 'many2one'), ('relation', '=', 'res.users')]",
         help="Field of the record holding the responsible user (defaults to user_id when it exists).",
     )
-    alert_rule_code = fields.Char(
-        default="sla_breach",
-        help="Code of the workflow_alerts rule (type SLA) that raises this SLA's warnings, breaches and "
-        "escalations when that addon is installed; without it (or empty), they are posted on the record.",
-    )
     escalation_step_ids = fields.One2many("sla.escalation.step", "definition_id", string="Escalation Steps")
     tracking_ids = fields.One2many("sla.tracking", "sla_id", string="Trackings")
     tracking_count = fields.Integer(compute="_compute_tracking_stats")

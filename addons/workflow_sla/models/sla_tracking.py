@@ -1,5 +1,4 @@
 import json
-import logging
 from collections import defaultdict
 
 from markupsafe import Markup, escape
@@ -11,8 +10,6 @@ from odoo.exceptions import UserError
 from odoo.addons.workflow_automation.tools.jobs import job
 
 from ..tools.business_time import BusinessClock
-
-_logger = logging.getLogger(__name__)
 
 STATUSES = [
     ("active", "Active"),
@@ -31,15 +28,12 @@ def _dt(value):
 class SlaTracking(models.Model):
     _name = "sla.tracking"
     _description = "SLA Tracking"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["workflow.target.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "due_at, id"
     _rec_name = "record_name"
 
     sla_id = fields.Many2one("sla.definition", string="SLA", required=True, ondelete="cascade", index=True)
     metric_type = fields.Selection(related="sla_id.metric_type", store=True, string="Metric")
-    model_name = fields.Char(required=True, index=True)
-    record_id = fields.Integer(required=True, index=True)
-    record_name = fields.Char()
     team_id = fields.Many2one("sla.team", index=True)
     user_id = fields.Many2one("res.users", string="Responsible", index=True)
     company_id = fields.Many2one(
@@ -536,7 +530,7 @@ class SlaTracking(models.Model):
         return len(rows)
 
     # ------------------------------------------------------------------
-    # notifications: workflow_alerts when installed, else activities + chatter
+    # notifications: activities + chatter, or another channel (_sla_notify_elsewhere)
     # ------------------------------------------------------------------
     def _sla_recipients(self, step=None):
         self.ensure_one()
@@ -547,26 +541,12 @@ class SlaTracking(models.Model):
             if step.notify_team_manager:
                 users |= self.team_id.manager_id
             if step.notify_responsible_manager:
-                users |= self._sla_hr_manager()
+                # filled in by workflow_hr (the responsible's manager in HR)
+                users |= self.user_id._workflow_managers(self.company_id)
             users |= step.user_ids
         elif not users:
             users |= self.team_id.manager_id
         return users.filtered(lambda u: u.active)
-
-    def _sla_hr_manager(self):
-        """The responsible's manager in HR (when the hr module is installed)."""
-        self.ensure_one()
-        if not self.user_id or "hr.employee" not in self.env:
-            return self.env["res.users"]
-        employees = (
-            self.env["hr.employee"]
-            .sudo()
-            .search(
-                [("user_id", "=", self.user_id.id), ("company_id", "in", [self.company_id.id, False])],
-                limit=1,
-            )
-        )
-        return employees.parent_id.user_id
 
     def _sla_message(self, kind, info):
         self.ensure_one()
@@ -593,13 +573,11 @@ class SlaTracking(models.Model):
     def _sla_notify(self, events):
         """``events``: [(tracking, 'warning'|'breach'|'escalation', percent|None|step)].
 
-        With workflow_alerts installed and the definition's alert rule found, the alert
-        pipeline notifies (channels, deduplication, escalation of the alert).  Otherwise
-        events with recipients are posted on the record (mail notification) and events
-        nobody is responsible for are logged in one batch per model.  Breaches and
-        escalations also give their recipients a to-do (one insert for the batch)."""
-        alert_model = self.env["alert.rule"].sudo() if "alert.rule" in self.env else None
-        rule_found = {}
+        An event another channel takes (``_sla_notify_elsewhere``: workflow_sla_alerts raises
+        an alert of the definition's alert rule) is not posted.  Otherwise events with
+        recipients are posted on the record (mail notification) and events nobody is
+        responsible for are logged in one batch per model.  Breaches and escalations also give
+        their recipients a to-do (one insert for the batch)."""
         activity_type = self.env.ref("workflow_sla.mail_activity_sla", raise_if_not_found=False)
         hosts = self._sla_hosts(self.browse([rec.id for rec, _kind, _info in events]))
         logs = defaultdict(dict)  # (model, subject) -> {res_id: body}
@@ -609,16 +587,7 @@ class SlaTracking(models.Model):
             message = rec._sla_message(kind, info)
             users = rec._sla_recipients(step)
             host = hosts[rec.id]
-            code = rec.sla_id.alert_rule_code
-            if alert_model is not None and code and code not in rule_found:
-                rule_found[code] = bool(
-                    alert_model.with_context(active_test=False).search_count([("code", "=", code)])
-                )
-            if not (
-                code
-                and rule_found.get(code)
-                and rec._sla_raise_alert(alert_model, code, kind, info, message, host)
-            ):
+            if not rec._sla_notify_elsewhere(kind, info, message, host):
                 subject = _("SLA warning") if kind == "warning" else _("SLA breach")
                 if users:
                     host.with_context(mail_notify_force_send=False).message_post(
@@ -664,50 +633,25 @@ class SlaTracking(models.Model):
     @api.model
     def _sla_hosts(self, trackings):
         """{tracking id: the record when it exists and has a chatter and activities, else the tracking}"""
-        by_model = defaultdict(set)
-        for rec in trackings:
-            by_model[rec.model_name].add(rec.record_id)
-        alive = {}
-        for model_name, ids in by_model.items():
-            if model_name not in self.env:
-                continue
-            Model = self.env[model_name]
-            if not (hasattr(Model, "message_post") and hasattr(Model, "activity_schedule")):
-                continue
-            alive[model_name] = set(Model.sudo().browse(ids).exists().ids)
+        records = trackings._get_records()
         return {
-            rec.id: self.env[rec.model_name].sudo().browse(rec.record_id)
-            if rec.record_id in alive.get(rec.model_name, ())
+            rec.id: records[rec.id]
+            if rec.id in records
+            and hasattr(records[rec.id], "message_post")
+            and hasattr(records[rec.id], "activity_schedule")
             else rec
             for rec in trackings
         }
 
-    def _sla_raise_alert(self, alert_model, code, kind, info, message, host):
-        """Hand the event to workflow_alerts' rule ``code``; False when it refused it."""
-        self.ensure_one()
-        severity = {"warning": "warning", "breach": "critical", "escalation": "urgent"}[kind]
-        level = info.elapsed_percent if kind == "escalation" else (info if kind == "warning" else 100)
-        try:
-            with self.env.cr.savepoint():
-                alert_model.raise_alert(
-                    code,
-                    records=host,
-                    severity=severity,
-                    message=message,
-                    title=_("SLA %(sla)s: %(record)s", sla=self.sla_id.name, record=self.record_name or ""),
-                    dedup_key="sla:%s:%s:%s" % (self.id, kind, level),
-                )
-        except Exception:  # the breach stays recorded: fall back to the chatter
-            _logger.exception("workflow_alerts refused the SLA event of tracking %s", self.id)
-            return False
-        return True
+    def _sla_notify_elsewhere(self, kind, info, message, host):
+        """Extension point: hand one event to another notification channel.
 
-    def _sla_target_record(self):
+        ``kind`` is 'warning', 'breach' or 'escalation' (``info``: the percent, None, the step),
+        ``message`` its text and ``host`` the record (or the tracking) it is about.  True when
+        that channel took it: the event is then not posted in the chatter.  Nothing here;
+        workflow_sla_alerts raises an alert of the definition's alert rule."""
         self.ensure_one()
-        if self.model_name not in self.env:
-            return None
-        record = self.env[self.model_name].sudo().browse(self.record_id).exists()
-        return record or None
+        return False
 
     # ------------------------------------------------------------------
     # public API (buttons, XML-RPC)
@@ -743,15 +687,9 @@ class SlaTracking(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
-        if self._sla_target_record() is None:
+        if not self._get_record():
             raise UserError(_("The record of this SLA no longer exists."))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.model_name,
-            "res_id": self.record_id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return super().action_open_record()
 
     @api.model
     def get_sla_status(self, model_name, record_ids):

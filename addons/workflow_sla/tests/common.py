@@ -75,8 +75,6 @@ class SlaPartnerCase(SlaCase):
             "pause_domain": "[('function', '=', 'waiting')]",
             "stop_domain": "[('function', '=', 'done')]",
             "cancel_domain": "[('function', '=', 'void')]",
-            # these tests check the chatter/activities path, also where workflow_alerts is installed
-            "alert_rule_code": False,
         }
         cls.sla_high = cls.env["sla.definition"].create(
             dict(

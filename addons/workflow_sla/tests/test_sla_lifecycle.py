@@ -4,7 +4,7 @@ Times: Monday 2 March 2026, Brussels (UTC+1), calendar 08-12 / 13-17."""
 
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import SlaPartnerCase, utc
@@ -33,6 +33,10 @@ class TestSlaLifecycle(SlaPartnerCase):
         self.assertEqual(tracking.user_id, self.agent)
         self.assertEqual(tracking.team_id, self.team)
         self.assertEqual(tracking.record_name, partner.display_name)
+        # the record pointer is workflow.target.mixin's: it finds the record
+        self.assertEqual(tracking.record_ref, partner)
+        self.assertEqual(tracking._get_record(), partner)
+        self.assertEqual(tracking.action_open_record()["res_id"], partner.id)
 
     def test_start_condition_not_met_yet(self):
         partner = self.new_partner(utc(2026, 3, 2, 9, 0), ref=False)
@@ -107,6 +111,9 @@ class TestSlaLifecycle(SlaPartnerCase):
         tracking = self.tracking(other)
         other.unlink()
         self.assertEqual(tracking.status, "cancelled")
+        self.assertFalse(tracking._get_record())
+        with self.assertRaisesRegex(UserError, "no longer exists"):
+            tracking.action_open_record()
 
     def test_no_policy_applies_any_more(self):
         partner = self.new_partner(utc(2026, 3, 2, 9, 0))

@@ -185,7 +185,6 @@ class TestSlaScan(SlaPartnerCase):
                 "critical_threshold": 1,
                 "use_business_hours": False,
                 "warning_levels": "",
-                "alert_rule_code": False,
             }
         )
         with freeze_time(utc(2026, 3, 7, 22, 0)):  # a Saturday night: around the clock

@@ -1,0 +1,2 @@
+from . import sla_definition
+from . import sla_tracking
