@@ -111,6 +111,12 @@ class WorkflowState(models.Model):
         elif self.state_type == "end":
             self.is_final = True
 
+    @api.constrains("on_enter_action_ids", "on_exit_action_ids")
+    def _check_action_rights(self):
+        """A workflow manager who is not an administrator may not make a step run sensitive actions."""
+        if not self.env.su:  # system code (frozen version copies) only keeps what was configured
+            (self.on_enter_action_ids | self.on_exit_action_ids)._workflow_check_rights()
+
     def _deadline_from(self, start):
         """Deadline of the instance in this state; approval states have theirs on the request."""
         self.ensure_one()
