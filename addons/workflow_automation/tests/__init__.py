@@ -9,3 +9,4 @@ from . import test_xmlrpc
 from . import test_approval
 from . import test_approval_concurrency
 from . import test_security_actions
+from . import test_security_access
