@@ -125,8 +125,11 @@ class WorkflowState(models.Model):
         return start + timedelta(hours=self.timeout_hours)
 
     def _check_unlink(self):
-        running = self.env["workflow.instance"].search_count(
-            [("current_state_id", "in", self.ids), ("status", "=", "active")]
+        # every running instance counts, also those on documents the manager may not read
+        running = (
+            self.env["workflow.instance"]
+            .sudo()
+            .search_count([("current_state_id", "in", self.ids), ("status", "=", "active")])
         )
         if running:
             raise ValidationError(_("A state that running instances are in cannot be deleted."))
