@@ -5,7 +5,9 @@ class ApprovalAssignment(models.Model):
     """One approver's part in an approval request."""
 
     _name = "approval.assignment"
+    _inherit = ["workflow.target.follower.mixin"]
     _description = "Approval Assignment"
+    _workflow_follow_field = "request_id"  # read with its request (comments are about the document)
     _order = "request_id, level, sequence, id"
     _rec_name = "approver_id"
 

@@ -320,8 +320,10 @@ class WorkflowDefinition(models.Model):
         return res
 
     def unlink(self):
-        if self.env["workflow.instance"].search_count(
-            [("workflow_id", "in", self.ids), ("status", "=", "active")]
+        if (
+            self.env["workflow.instance"]
+            .sudo()
+            .search_count([("workflow_id", "in", self.ids), ("status", "=", "active")])
         ):
             raise UserError(_("A workflow with running instances cannot be deleted; archive it instead."))
         res = super().unlink()

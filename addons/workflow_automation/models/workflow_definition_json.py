@@ -223,6 +223,19 @@ class WorkflowDefinition(models.Model):
                 )
             )
 
+        def refuse_sensitive(action):
+            # what a non-administrator may make a workflow run (the same check as at save and run time)
+            try:
+                action._workflow_check_rights()
+            except AccessError as exc:
+                raise AccessError(
+                    _("Workflow file at %(path)s refused: %(msg)s", path=path, msg=exc.args[0])
+                ) from exc
+            return action.id
+
+        def made(vals):
+            return refuse_sensitive(Action.create(vals))
+
         base = {"name": name, "model_id": model.id}
         if kind == "server_action":
             if "xmlid" in spec:
@@ -233,7 +246,7 @@ class WorkflowDefinition(models.Model):
                 fail(_("server action not found"))
             if action.model_id != model:
                 fail(_("server action %s runs on another model", action.name))
-            return action.id
+            return refuse_sensitive(action)
         if kind == "update_field":
             field = self.env[model.model]._fields.get(spec["field"])
             if not field or not field.store or field.readonly and not field.inverse:
@@ -247,7 +260,7 @@ class WorkflowDefinition(models.Model):
                 vals["update_boolean_value"] = "true" if value else "false"
             else:
                 vals["value"] = "" if value is None else str(value)
-            return Action.create(vals).id
+            return made(vals)
         if kind == "send_email":
             if "template" in spec:
                 template = self.env.ref(spec["template"], raise_if_not_found=False)
@@ -257,11 +270,9 @@ class WorkflowDefinition(models.Model):
                 fail(_("mail template not found"))
             if template.model != model.model:
                 fail(_("mail template %s is for another model", template.name))
-            return Action.create(
-                dict(base, state="mail_post", template_id=template.id, mail_post_method="email")
-            ).id
+            return made(dict(base, state="mail_post", template_id=template.id, mail_post_method="email"))
         if kind == "post_message":
-            return Action.create(dict(base, state="workflow_message", workflow_message_body=spec["body"])).id
+            return made(dict(base, state="workflow_message", workflow_message_body=spec["body"]))
         if kind == "create_task":
             activity_type = self.env.ref(
                 spec.get("activity_type", "mail.mail_activity_data_todo"), raise_if_not_found=False
@@ -291,7 +302,7 @@ class WorkflowDefinition(models.Model):
                         "user_field",
                     )
                 vals.update(activity_user_type="generic", activity_user_field_name=field_name)
-            return Action.create(vals).id
+            return made(vals)
         if kind == "webhook":
             try:
                 Action._check_webhook_host(spec["url"])
@@ -302,14 +313,14 @@ class WorkflowDefinition(models.Model):
             )
             if len(fields_) != len(set(spec.get("fields", []))):
                 fail(_("unknown field in %s", ", ".join(spec.get("fields", []))), "fields")
-            return Action.create(
+            return made(
                 dict(
                     base,
                     state="webhook",
                     webhook_url=spec["url"],
                     webhook_field_ids=[Command.set(fields_.ids)],
                 )
-            ).id
+            )
         if kind == "call_method":
             if not self.env.user.has_group("base.group_system"):
                 fail(_("call_method actions run code and can only be imported by an administrator"))

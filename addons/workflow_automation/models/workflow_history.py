@@ -3,7 +3,10 @@ from odoo import fields, models
 
 class WorkflowHistory(models.Model):
     _name = "workflow.history"
+    _inherit = ["workflow.target.follower.mixin"]
     _description = "Workflow History"
+    # a history line is read with its instance, i.e. by those who may read the document
+    _workflow_follow_field = "instance_id"
     _order = "performed_at desc, id desc"
     _rec_name = "instance_id"
 

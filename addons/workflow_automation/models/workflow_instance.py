@@ -115,9 +115,11 @@ class WorkflowInstance(models.Model):
             ]
 
     def _available_transition_records(self):
-        """User transitions the current user may fire now."""
+        """User transitions the current user may fire now (none unless they may write the record)."""
         self.ensure_one()
         if self.status != "active" or not self.current_state_id:
+            return self.env["workflow.transition"]
+        if not self._may_change_target():
             return self.env["workflow.transition"]
         record = self._get_record()
         if not record:
@@ -154,7 +156,10 @@ class WorkflowInstance(models.Model):
         self.invalidate_recordset()
 
     def _check_target_access(self, operation="read"):
-        """The caller must be allowed to see (or change) the record the workflow runs on."""
+        """The caller must be allowed to see (``read``) or change (``write``) the record the workflow runs on.
+
+        Firing a user transition is like pressing a button on the record's form: it needs ``write``.
+        """
         for inst in self:
             if inst.model_name not in self.env:
                 continue
@@ -162,11 +167,39 @@ class WorkflowInstance(models.Model):
             target.check_access_rights(operation)
             target.check_access_rule(operation)
 
-    def _run_actions(self, actions, record):
-        """Run server actions on the target record as the workflow engine (with sudo).
+    def _may_change_target(self):
+        """True when the current user may write the record of this instance (no exception)."""
+        self.ensure_one()
+        if self.model_name not in self.env:
+            return False
+        target = self.env[self.model_name].browse(self.record_id)
+        if not target.check_access_rights("write", raise_exception=False):
+            return False
+        return bool(target._filter_access_rules("write"))
 
-        Who may fire the transition was checked before; the actions are part
-        of the process designed by a workflow manager.
+    def _action_run_user(self, action):
+        """Who an action of this workflow runs as: the user who last configured it (never more).
+
+        ``workflow_configured_by`` of the server action (set by its create and
+        write, whoever the ORM runs as): the superuser for shipped data, an
+        administrator for actions set up in Settings, the workflow manager who
+        imported or edited it otherwise. ``write_uid`` is not used: Odoo also
+        sets it when it recomputes a stored field, as whichever user flushes.
+        """
+        action = action.sudo()
+        return action.workflow_configured_by or action.create_uid or self.env.ref("base.user_root")
+
+    def _run_actions(self, actions, record):
+        """Run server actions on the target record with the rights of whoever configured them.
+
+        Each action runs as the user who last wrote it (see ``_action_run_user``),
+        never with ``sudo()``, with the instance's company allowed; that user must
+        belong to that company. Actions configured by someone who is not an
+        administrator are checked again against the deny-list of sensitive models,
+        fields and action kinds (``ir.actions.server._workflow_refusal``): an action
+        an administrator wrote and somebody else re-pointed later is refused here
+        even if it slipped past the checks at save time. Who may fire the transition
+        (write access to the record) was checked before.
         """
         if not actions or not record:
             return
@@ -178,8 +211,25 @@ class WorkflowInstance(models.Model):
             "workflow_in_action": True,
             BUSY_CONTEXT: list(self.env.context.get(BUSY_CONTEXT, [])) + [self.id],
         }
+        company = self.sudo().company_id
         for action in actions:
-            action.sudo().with_context(**ctx).run()
+            user = self._action_run_user(action)
+            action._workflow_check_rights(user)
+            if not user._is_superuser():
+                if company not in user.company_ids:
+                    raise AccessError(
+                        _(
+                            "The action %(action)s runs with the rights of %(user)s, who has no access to "
+                            "the company %(company)s of this workflow.",
+                            action=action.sudo().name,
+                            user=user.name,
+                            company=company.name,
+                        )
+                    )
+                companies = company.ids + (user.company_ids - company).ids
+            else:
+                companies = company.ids
+            action.with_user(user).with_context(**ctx, allowed_company_ids=companies).run()
 
     def _post_on_record(self, body):
         record = self._get_record()
@@ -347,7 +397,8 @@ class WorkflowInstance(models.Model):
             raise ValidationError(_("The comment must be text."))
         self.check_access_rights("read")
         self.check_access_rule("read")
-        self._check_target_access("read")
+        # like pressing a button on the record's form: the caller must be allowed to change it
+        self._check_target_access("write")
         transition = self.env["workflow.transition"].sudo().browse(transition_id).exists()
         if not transition:
             raise UserError(_("Transition %s does not exist.", transition_id))
@@ -358,7 +409,15 @@ class WorkflowInstance(models.Model):
         try:
             with self.env.cr.savepoint():
                 inst._apply_transition(transition, record, comment)
-        except (UserError, ValidationError, AccessError) as exc:
+        except AccessError as exc:
+            raise AccessError(
+                _(
+                    "%(tr)s could not be done and nothing was changed: %(err)s",
+                    tr=transition.name,
+                    err=exc.args[0],
+                )
+            ) from exc
+        except (UserError, ValidationError) as exc:
             raise UserError(
                 _(
                     "%(tr)s could not be done and nothing was changed: %(err)s",
@@ -517,7 +576,7 @@ class WorkflowInstance(models.Model):
     # user actions
     # ------------------------------------------------------------------
     def get_available_transitions(self):
-        """XML-RPC: the transitions the caller may fire now, per instance id."""
+        """XML-RPC: the transitions the caller may fire now, per instance id (none on records they may not write)."""
         self.check_access_rights("read")
         self.check_access_rule("read")
         return {str(inst.id): inst.available_transitions or [] for inst in self}
@@ -556,6 +615,9 @@ class WorkflowInstance(models.Model):
         """Managers: put an instance in error (or timed out) back to running and re-check its conditions."""
         if not self.env.user.has_group("workflow_automation.group_workflow_manager"):
             raise AccessError(_("Only workflow managers may retry a workflow."))
+        # only instances the manager may see (their company, a document they may read)
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         for inst in self.sudo().filtered(lambda i: i.status in ("error", "timeout")):
             inst._lock()
             inst.write({"status": "active", "error_message": False})
@@ -566,6 +628,9 @@ class WorkflowInstance(models.Model):
     def action_workflow_fire(self, transition_id, comment=None):
         """Button of the form: fire, or ask for the comment first when one is needed."""
         self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        self._check_target_access("write")
         transition = self.env["workflow.transition"].sudo().browse(int(transition_id)).exists()
         if transition and (transition.require_comment or self.workflow_id.require_comment) and not comment:
             return self.action_open_fire_wizard(transition.id)

@@ -181,6 +181,12 @@ class WorkflowState(models.Model):
             super(WorkflowState, state).write(state._type_from_flags(dict(vals), state.state_type))
         return True
 
+    @api.constrains("on_enter_action_ids", "on_exit_action_ids")
+    def _check_action_rights(self):
+        """A workflow manager who is not an administrator may not make a step run sensitive actions."""
+        if not self.env.su:  # system code (frozen version copies) only keeps what was configured
+            (self.on_enter_action_ids | self.on_exit_action_ids)._workflow_check_rights()
+
     def _deadline_from(self, start):
         """Deadline of the instance in this state; approval states have theirs on the request."""
         self.ensure_one()
@@ -189,8 +195,11 @@ class WorkflowState(models.Model):
         return start + timedelta(hours=self.timeout_hours)
 
     def _check_unlink(self):
-        running = self.env["workflow.instance"].search_count(
-            [("current_state_id", "in", self.ids), ("status", "=", "active")]
+        # every running instance counts, also those on documents the manager may not read
+        running = (
+            self.env["workflow.instance"]
+            .sudo()
+            .search_count([("current_state_id", "in", self.ids), ("status", "=", "active")])
         )
         if running:
             raise ValidationError(_("A state that running instances are in cannot be deleted."))

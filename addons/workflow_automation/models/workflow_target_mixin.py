@@ -3,8 +3,40 @@ from collections import defaultdict
 from odoo import api, fields, models
 
 
+def readable_documents(env, pairs, uid=None):
+    """``{model: set(ids)}`` -> ``{model: set(ids the user may read)}`` (documents of unknown models: none)."""
+    allowed = {}
+    for model_name, ids in pairs.items():
+        if model_name not in env or not ids:
+            allowed[model_name] = set()
+            continue
+        records = env[model_name].with_user(uid or env.uid).with_context(active_test=False).browse(ids)
+        if records.check_access_rights("read", raise_exception=False):
+            allowed[model_name] = set(records._filter_access_rules("read")._ids)
+        else:
+            allowed[model_name] = set()
+    return allowed
+
+
+def _readable_parents(parent_model, ids, uid=None):
+    """Ids among ``ids`` of ``parent_model`` that the user reads (its access rights, rules and document)."""
+    parents = parent_model.with_user(uid or parent_model.env.uid).browse(ids)
+    if not parents or not parents.check_access_rights("read", raise_exception=False):
+        return set()
+    return set(parents._filter_access_rules("read")._ids)
+
+
 class WorkflowTargetMixin(models.AbstractModel):
-    """A record of the suite that points at a business record of any model (model name + id)."""
+    """A record of the suite that points at a business record of any model (model name + id).
+
+    Its access follows the document, like ``mail.activity`` and ``mail.message``:
+    besides its own access rules, a user reads such a record only when they may
+    read the document it points at (``_search``, ``_filter_access_rules`` and
+    ``_filter_access_rules_python`` below). ``_workflow_visible_anyway`` names
+    the records a user sees without reading the document (an approver sees the
+    request they are asked to decide). Models that belong to such a record
+    (history lines, assignments) follow it through ``workflow.target.follower.mixin``.
+    """
 
     _name = "workflow.target.mixin"
     _description = "Points at a Business Record"
@@ -60,3 +92,116 @@ class WorkflowTargetMixin(models.AbstractModel):
             "view_mode": "form",
             "target": "current",
         }
+
+    # ------------------------------------------------------------------
+    # access follows the document
+    # ------------------------------------------------------------------
+    def _workflow_visible_anyway(self, uid):
+        """Ids among ``self`` that user ``uid`` sees without reading their document (extension point)."""
+        return set()
+
+    def _workflow_document_filter(self, uid=None):
+        """The records of ``self`` whose document user ``uid`` may read (or that they see anyway)."""
+        real = self.browse([i for i in self._ids if isinstance(i, int)])
+        if not real:
+            return self
+        uid = uid or self.env.uid
+        rows = real.sudo().read(["model_name", "record_id"], load=False)
+        pairs = defaultdict(set)
+        for row in rows:
+            pairs[row["model_name"]].add(row["record_id"])
+        allowed = readable_documents(self.env, pairs, uid)
+        anyway = real._workflow_visible_anyway(uid)
+        ok = {
+            row["id"]
+            for row in rows
+            if row["record_id"] in allowed.get(row["model_name"], ()) or row["id"] in anyway
+        }
+        return self.browse([i for i in self._ids if i in ok or not isinstance(i, int)])
+
+    def _filter_access_rules(self, operation):
+        valid = super()._filter_access_rules(operation)
+        if self.env.su:
+            return valid
+        return valid._workflow_document_filter()
+
+    def _filter_access_rules_python(self, operation):
+        valid = super()._filter_access_rules_python(operation)
+        if self.env.su:
+            return valid
+        return valid._workflow_document_filter()
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
+        """Leave out the records whose document the user may not read (as ``mail.activity`` does)."""
+        query = super()._search(domain, offset, limit, order, access_rights_uid)
+        if self.env.su and not access_rights_uid:
+            return query
+        uid = access_rights_uid or self.env.uid
+        self.flush_model(["model_name", "record_id"])
+        query_str, params = query.select(
+            f'"{self._table}"."id"', f'"{self._table}"."model_name"', f'"{self._table}"."record_id"'
+        )
+        self.env.cr.execute(query_str, params)
+        rows = self.env.cr.fetchall()
+        pairs = defaultdict(set)
+        for _id, model_name, record_id in rows:
+            pairs[model_name].add(record_id)
+        allowed = readable_documents(self.env, pairs, uid)
+        anyway = self.browse([row[0] for row in rows])._workflow_visible_anyway(uid)
+        records = self.browse(
+            id_
+            for id_, model_name, record_id in rows
+            if record_id in allowed.get(model_name, ()) or id_ in anyway
+        )
+        return records._as_query()
+
+
+class WorkflowTargetFollowerMixin(models.AbstractModel):
+    """A record that belongs to a ``workflow.target.mixin`` record and is read only with it.
+
+    ``_workflow_follow_field`` names the many2one to that record (history lines
+    follow their instance, assignments their approval request).
+    """
+
+    _name = "workflow.target.follower.mixin"
+    _description = "Belongs to a Record Pointing at a Business Record"
+    _workflow_follow_field = None
+
+    def _workflow_parent_filter(self, uid=None):
+        real = self.browse([i for i in self._ids if isinstance(i, int)])
+        if not real:
+            return self
+        fname = self._workflow_follow_field
+        rows = real.sudo().read([fname], load=False)
+        parent_model = self.env[self._fields[fname].comodel_name]
+        visible = _readable_parents(parent_model, {row[fname] for row in rows if row[fname]}, uid)
+        ok = {row["id"] for row in rows if row[fname] in visible}
+        return self.browse([i for i in self._ids if i in ok or not isinstance(i, int)])
+
+    def _filter_access_rules(self, operation):
+        valid = super()._filter_access_rules(operation)
+        if self.env.su:
+            return valid
+        return valid._workflow_parent_filter()
+
+    def _filter_access_rules_python(self, operation):
+        valid = super()._filter_access_rules_python(operation)
+        if self.env.su:
+            return valid
+        return valid._workflow_parent_filter()
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
+        query = super()._search(domain, offset, limit, order, access_rights_uid)
+        if self.env.su and not access_rights_uid:
+            return query
+        uid = access_rights_uid or self.env.uid
+        fname = self._workflow_follow_field
+        self.flush_model([fname])
+        query_str, params = query.select(f'"{self._table}"."id"', f'"{self._table}"."{fname}"')
+        self.env.cr.execute(query_str, params)
+        rows = self.env.cr.fetchall()
+        parent_model = self.env[self._fields[fname].comodel_name]
+        visible = _readable_parents(parent_model, {row[1] for row in rows if row[1]}, uid)
+        return self.browse(id_ for id_, parent_id in rows if parent_id in visible)._as_query()

@@ -86,6 +86,12 @@ class WorkflowTransition(models.Model):
         for tr in self:
             tr._get_domain()
 
+    @api.constrains("action_ids")
+    def _check_action_rights(self):
+        """A workflow manager who is not an administrator may not make a transition run sensitive actions."""
+        if not self.env.su:  # system code (frozen version copies) only keeps what was configured
+            self.action_ids._workflow_check_rights()
+
     @api.constrains("from_state_id", "to_state_id", "workflow_id")
     def _check_same_workflow(self):
         for tr in self:

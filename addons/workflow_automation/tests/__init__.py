@@ -14,3 +14,5 @@ from . import test_system_paths
 from . import test_delegation_rights
 from . import test_approval_signals
 from . import test_http_guard
+from . import test_security_actions
+from . import test_security_access

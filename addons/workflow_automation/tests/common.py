@@ -18,7 +18,8 @@ class WorkflowCase(TransactionCase):
         cls.manager = new_test_user(
             cls.env,
             login="wf_manager",
-            groups="base.group_user,workflow_automation.group_workflow_manager",
+            # firing a transition needs write access to the record: the manager may change partners
+            groups="base.group_user,base.group_partner_manager,workflow_automation.group_workflow_manager",
             name="Wanda Manager",
         )
         cls.user = new_test_user(

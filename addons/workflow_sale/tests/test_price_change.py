@@ -183,3 +183,28 @@ class TestPriceChange(SaleApprovalCase):
         self.assertEqual(request.status, "cancelled")
         self.assertEqual(self.approval_of(request).status, "cancelled")
         self.assertEqual(self.template.list_price, 10.0)
+
+
+@tagged("post_install", "-at_install")
+class TestPriceChangeByOtherEditors(SaleApprovalCase):
+    def test_a_product_editor_without_sales_rights_submits_a_request(self):
+        # e.g. an inventory or purchase manager: may change products, may not change price change requests
+        editors = self.env["res.groups"].create({"name": "Product editors"})
+        self.env["ir.model.access"].create(
+            {
+                "name": "product editors",
+                "model_id": self.env["ir.model"]._get_id("product.template"),
+                "group_id": editors.id,
+                "perm_read": True,
+                "perm_write": True,
+            }
+        )
+        editor = new_test_user(self.env, login="price_editor", groups="base.group_user", name="Ed Editor")
+        editor.groups_id |= editors
+        Request = self.env["price.change.request"]
+        self.assertFalse(Request.with_user(editor).check_access_rights("write", raise_exception=False))
+        template = self.product.product_tmpl_id
+        template.with_user(editor).write({"list_price": 20.0})
+        self.assertEqual(template.list_price, 10.0)
+        request = Request.search([("product_tmpl_id", "=", template.id)])
+        self.assertEqual((request.status, request.requested_by), ("pending", editor))
