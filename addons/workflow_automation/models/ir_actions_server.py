@@ -1,8 +1,10 @@
 from urllib.parse import urlparse
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html_escape, plaintext2html
+
+from ..tools.rpc_args import MAX_MESSAGE, check_sizes
 
 ALLOWED_HOSTS_PARAM = "workflow_automation.webhook_allowed_hosts"
 
@@ -19,6 +21,10 @@ class IrActionsServer(models.Model):
         translate=True,
         help="Plain text posted in the record's chatter. {state} and {workflow} are replaced; nothing is evaluated.",
     )
+
+    @api.constrains("workflow_message_body")
+    def _check_workflow_message_size(self):
+        check_sizes(self, {"workflow_message_body": MAX_MESSAGE})
 
     def _run_action_workflow_message(self, eval_context=None):
         record = self.env[self.model_id.model].browse(self._context.get("active_id")).exists()

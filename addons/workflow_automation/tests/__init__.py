@@ -8,3 +8,5 @@ from . import test_security
 from . import test_xmlrpc
 from . import test_approval
 from . import test_approval_concurrency
+from . import test_bad_input
+from . import test_xmlrpc_bad_args

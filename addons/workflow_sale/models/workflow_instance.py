@@ -1,5 +1,7 @@
 from odoo import models
 
+from odoo.addons.workflow_automation.tools import rpc_args
+
 from .price_change_request import PRICE_CHANGE
 from .sale_order import SO_APPROVAL
 
@@ -44,6 +46,7 @@ class WorkflowInstance(models.Model):
         return res
 
     def action_cancel(self, reason=None):
+        rpc_args.check_records(self, "action_cancel: the workflow instances")
         orders = self.env["sale.order"]
         requests = self.env["price.change.request"]
         for inst in self.sudo().filtered(lambda i: i.status in ("active", "error", "timeout")):
