@@ -120,7 +120,7 @@ class TestAlertRuleConditionChecked(HttpCase):
         for condition, expected in [
             (
                 "[('name', 'ilike', 3)]",
-                "The condition of rule Watch: the condition on name needs a text value",
+                "The condition of rule Watch cannot be used: the condition on name needs a text value",
             ),
             ("[('no_field', '=', 1)]", "has no field no_field"),
             ("[('write_date', '<', 'last week')]", "needs a date"),

@@ -2,6 +2,7 @@
 
 from freezegun import freeze_time
 
+from odoo.api import call_kw
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -34,12 +35,12 @@ class TestSlaBadDomain(SlaPartnerCase):
             (
                 "applies_domain",
                 "[('name', 'like', 5)]",
-                "Applies when of SLA Normal priority: the condition on name needs a text value",
+                "Applies when of SLA Normal priority cannot be used: the condition on name needs a text value",
             ),
             (
                 "start_domain",
                 "[('create_date', '>', 'yesterday')]",
-                "Start condition of SLA Normal priority: the condition on create_date needs a date",
+                "Start condition of SLA Normal priority cannot be used: the condition on create_date needs a date",
             ),
             ("stop_domain", "[('function.name', '=', 'x')]", "function is not a relation"),
             ("pause_domain", "[('no_field', '=', 1)]", "has no field no_field"),
@@ -75,3 +76,16 @@ class TestSlaBadDomain(SlaPartnerCase):
             partner.with_user(self.clerk).write({"function": "done"})
         self.assertTrue(partner.exists())
         self.assertFalse(self.tracking(partner), "both broken SLAs are skipped, none half-applied")
+
+    def test_get_sla_status_arguments(self):
+        Tracking = self.env["sla.tracking"].with_user(self.clerk)
+        for args, expected in [
+            (["res.partner", ["1"]], "get_sla_status: record_ids must hold record ids"),
+            (["res.partner", True], "get_sla_status: record_ids must be a list of record ids"),
+            ([42, [1]], "get_sla_status: model_name must be text"),
+        ]:
+            with self.subTest(args=args), self.assertRaisesRegex(ValidationError, expected):
+                call_kw(Tracking, "get_sla_status", args, {})
+        with self.assertRaisesRegex(ValidationError, "the SLA trackings must hold record ids"):
+            call_kw(Tracking.with_user(self.sla_manager), "action_pause", [["3"]], {})
+        self.assertEqual(call_kw(Tracking, "get_sla_status", ["res.partner", [999999]], {}), [])
