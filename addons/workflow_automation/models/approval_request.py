@@ -300,10 +300,10 @@ class ApprovalRequest(models.Model):
     def delegate(self, user_id, comment=None):
         """Hand the current user's pending assignments on these requests to ``user_id``."""
         rpc_args.check_records(self, "delegate: the approval requests")
-        rpc_args.as_id(user_id, "delegate: user_id")
-        rpc_args.as_text(comment, "delegate: comment", rpc_args.MAX_COMMENT)
         if not isinstance(user_id, int):
             raise ValidationError(_("delegate expects the id of a user."))
+        rpc_args.as_id(user_id, "delegate: user_id")
+        rpc_args.as_text(comment, "delegate: comment", rpc_args.MAX_COMMENT)
         user = self.env["res.users"].sudo().browse(user_id).exists()
         if not user or user.share:
             raise UserError(_("Approvals can only be delegated to an internal user."))

@@ -360,13 +360,13 @@ class WorkflowInstance(models.Model):
     def fire(self, transition_id, comment=None):
         """Fire a user transition (UI and XML-RPC); returns the new state code."""
         check_records(self, "fire: the workflow instance", single=True)
-        as_id(transition_id, "fire: transition_id")
-        as_text(comment, "fire: comment", MAX_COMMENT)
         self.ensure_one()
         if not isinstance(transition_id, int):
             raise ValidationError(_("fire expects a transition id (integer)."))
         if comment is not None and not isinstance(comment, str):
             raise ValidationError(_("The comment must be text."))
+        as_id(transition_id, "fire: transition_id")
+        as_text(comment, "fire: comment", MAX_COMMENT)
         self.check_access_rights("read")
         self.check_access_rule("read")
         self._check_target_access("read")

@@ -6,7 +6,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -101,6 +101,23 @@ class TestDomainsRefusedAtSave(RefusedMixin, WorkflowCase):
             partner.write({"ref": "GO2"})
         self.assertTrue(partner.exists())
         self.assertFalse(self.env["workflow.instance"].search([("workflow_id", "=", definition.id)]))
+
+    def test_transition_condition_broken_later_is_skipped(self):
+        inst = self.start()
+        submit = self.transitions["Submit"]
+        self.env.cr.execute(
+            "UPDATE workflow_transition SET condition_domain = %s WHERE id = %s",
+            ("[('x_removed_field', '=', 1)]", submit.id),
+        )
+        submit.invalidate_recordset(["condition_domain"])
+        inst.invalidate_recordset(["available_transitions"])
+        with mute_logger("odoo.addons.workflow_automation.tools.conditions"):
+            self.assertNotIn(
+                submit.id, [t["id"] for t in inst.with_user(self.manager).available_transitions or []]
+            )
+            with self.assertRaisesRegex(UserError, "Submit is not possible"):
+                inst.with_user(self.manager).fire(submit.id)
+        self.assertEqual(inst.current_state_id, self.states["draft"])
 
 
 @tagged("post_install", "-at_install")

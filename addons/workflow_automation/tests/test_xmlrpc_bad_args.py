@@ -121,8 +121,18 @@ class TestXmlRpcBadArguments(HttpCase):
                 "start_workflow",
                 ("C" * 65, "res.partner", self.partner.id),
             ),
-            ("fire: transition_id must be the id of one record", "fire", ([inst], str(self.ask.id))),
-            ("fire: transition_id must be the id of one record", "fire", ([inst], [self.ask.id])),
+            ("fire expects a transition id (integer).", "fire", ([inst], str(self.ask.id))),
+            ("fire expects a transition id (integer).", "fire", ([inst], [self.ask.id])),
+            (
+                "fire: transition_id must be the id of one record (a positive integer), not True",
+                "fire",
+                ([inst], True),
+            ),
+            (
+                "fire: transition_id must be the id of one record (a positive integer), not -1",
+                "fire",
+                ([inst], -1),
+            ),
             (
                 "fire: the workflow instance must hold record ids (positive integers); '1' is not one",
                 "fire",
@@ -138,7 +148,7 @@ class TestXmlRpcBadArguments(HttpCase):
                 "fire",
                 ([inst, inst + 1], self.ask.id),
             ),
-            ("fire: comment must be text", "fire", ([inst], self.ask.id, 42)),
+            ("The comment must be text.", "fire", ([inst], self.ask.id, 42)),
             (
                 "get_available_transitions: the workflow instances must hold record ids",
                 "get_available_transitions",
@@ -229,13 +239,9 @@ class TestXmlRpcBadArguments(HttpCase):
                 ([request.id],),
                 {"comment": "no", "reason_id": "2"},
             ),
-            ("delegate: user_id must be the id of one record", "delegate", ([request.id], "7"), {}),
-            (
-                "delegate: user_id must be the id of one record",
-                "delegate",
-                ([request.id], [self.clerk.id]),
-                {},
-            ),
+            ("delegate expects the id of a user.", "delegate", ([request.id], "7"), {}),
+            ("delegate expects the id of a user.", "delegate", ([request.id], [self.clerk.id]), {}),
+            ("delegate: user_id must be the id of one record", "delegate", ([request.id], False), {}),
             (
                 "list_my_pending: limit must be a whole number between 1 and 10000, not -5",
                 "list_my_pending",

@@ -8,6 +8,7 @@ traceback from deep inside the ORM.
 """
 
 import json
+from datetime import date
 
 from odoo import _, fields
 from odoo.exceptions import ValidationError
@@ -103,12 +104,15 @@ def as_text(value, what, max_len=MAX_COMMENT, required=False):
 
 
 def as_date(value, what):
-    """A date or date-time as text (2024-01-31 or 2024-01-31 08:00:00); None/False: none."""
+    """A date or date-time as text (2024-01-31 or 2024-01-31 08:00:00), or a date/datetime
+    from server code; None/False: none."""
     if value in (None, False, ""):
         return None
     problem = ValidationError(
         _("%(what)s must be a date such as 2024-01-31, not %(value)s.", what=what, value=_show(value))
     )
+    if isinstance(value, date):  # server code passes dates and datetimes (a datetime is a date)
+        return value
     if not isinstance(value, str):
         raise problem
     try:
