@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.workflow_automation.tools import rpc_args
 from odoo.addons.workflow_automation.tools.jobs import job
 
 from .alert_rule import OPEN_STATES, SEVERITIES
@@ -110,6 +111,8 @@ class AlertInstance(models.Model):
     # ------------------------------------------------------------------
     def action_acknowledge(self, note=None):
         """Acknowledge open alerts: escalation stops, the alert stays open until resolved."""
+        rpc_args.check_records(self, "action_acknowledge: the alerts")
+        rpc_args.as_text(note, "action_acknowledge: note", rpc_args.MAX_COMMENT)
         self.check_access_rights("write")
         self.check_access_rule("write")
         todo = self.filtered(lambda a: a.status in ("active", "escalated"))
@@ -128,6 +131,8 @@ class AlertInstance(models.Model):
 
     def action_resolve(self, notes=None):
         """Resolve open alerts with optional notes."""
+        rpc_args.check_records(self, "action_resolve: the alerts")
+        rpc_args.as_text(notes, "action_resolve: notes", rpc_args.MAX_COMMENT)
         self.check_access_rights("write")
         self.check_access_rule("write")
         todo = self.filtered(lambda a: a.status in OPEN_STATES)

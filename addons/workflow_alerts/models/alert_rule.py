@@ -7,7 +7,8 @@ from psycopg2.extras import execute_values
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.workflow_automation.tools.conditions import parse_domain
+from odoo.addons.workflow_automation.tools import rpc_args
+from odoo.addons.workflow_automation.tools.conditions import check_domain, parse_domain
 from odoo.addons.workflow_automation.tools.jobs import job
 
 _logger = logging.getLogger(__name__)
@@ -187,17 +188,26 @@ class AlertRule(models.Model):
             model = rule._target_model()
             if rule.alert_type in ("threshold", "schedule", "event") and not rule.model_id:
                 raise ValidationError(_("Rule %s needs a model to watch.", rule.name))
-            if model and domain:
-                try:
-                    self.env[model]._where_calc(domain)
-                except (ValueError, KeyError) as exc:
-                    raise ValidationError(
-                        _("The condition of rule %(rule)s is not valid: %(err)s", rule=rule.name, err=exc)
-                    ) from exc
+            if model and domain and model in self.env:
+                # fields, operators and values checked, and the domain run once: a condition the
+                # event hook could not evaluate on every save of the model is refused here
+                check_domain(self.env[model], domain, _("The condition of rule %s", rule.name))
             if rule.recipient_field_id and rule.recipient_field_id.model != model:
                 raise ValidationError(
                     _("The recipient field of rule %s must be a field of the watched model.", rule.name)
                 )
+
+    @api.constrains("name", "code", "description", "condition")
+    def _check_sizes(self):
+        rpc_args.check_sizes(
+            self,
+            {
+                "name": rpc_args.MAX_NAME,
+                "code": rpc_args.MAX_CODE,
+                "description": rpc_args.MAX_MESSAGE,
+                "condition": rpc_args.MAX_COMMENT,
+            },
+        )
 
     @api.constrains("percentage", "days_threshold", "usage_days", "check_type")
     def _check_inventory(self):
@@ -294,15 +304,27 @@ class AlertRule(models.Model):
         """
         if not self.env.su and not self.env["alert.instance"].check_access_rights("create", False):
             raise AccessError(_("You are not allowed to raise alerts."))
+        if isinstance(rule, bool) or not isinstance(rule, (int, str, models.BaseModel)):
+            raise ValidationError(_("raise_alert: rule must be the id or the code of an alert rule."))
+        if records is not None and not isinstance(records, models.BaseModel):
+            raise ValidationError(
+                _("raise_alert: pass model_name and record_ids to name records over XML-RPC, not records.")
+            )
+        rpc_args.as_text(message, "raise_alert: message", rpc_args.MAX_MESSAGE)
+        rpc_args.as_text(title, "raise_alert: title", rpc_args.MAX_NAME)
+        rpc_args.as_text(dedup_key, "raise_alert: dedup_key", rpc_args.MAX_NAME)
+        rpc_args.as_text(model_name, "raise_alert: model_name", rpc_args.MAX_NAME)
+        if record_ids not in (None, False):
+            record_ids = rpc_args.as_ids(record_ids, "raise_alert: record_ids")
+            if not model_name:
+                raise ValidationError(_("raise_alert: record_ids need the model_name they belong to."))
+        if severity and severity not in SEVERITY_RANK:
+            raise UserError(_("Unknown severity %s.", severity))
         rule = self._resolve_rule(rule)
         if not rule.active:
             return self.env["alert.instance"]
-        if severity and severity not in SEVERITY_RANK:
-            raise UserError(_("Unknown severity %s.", severity))
         if records is None and model_name:
-            if model_name not in self.env:
-                raise UserError(_("Unknown model %s.", model_name))
-            records = self.env[model_name].browse(record_ids or []).exists()
+            records = self._raise_alert_records(model_name, record_ids or [])
         extra = {"message": message, "title": title}
         if records:
             candidates = [
@@ -325,12 +347,48 @@ class AlertRule(models.Model):
         return rule.sudo()._trigger(candidates)
 
     @api.model
+    def _raise_alert_records(self, model_name, record_ids):
+        """The records named by id, as the caller sees them: unknown ids and records of
+        companies the caller cannot access are refused by name."""
+        if model_name not in self.env:
+            raise UserError(_("Unknown model %s.", model_name))
+        Model = self.env[model_name].with_context(active_test=False)
+        wanted = list(dict.fromkeys(record_ids))
+        missing = set(wanted) - set(Model.sudo().browse(wanted).exists().ids)
+        if missing:
+            raise UserError(
+                _(
+                    "raise_alert: no %(model)s with id %(ids)s.",
+                    model=model_name,
+                    ids=", ".join(str(i) for i in sorted(missing)),
+                )
+            )
+        Model.check_access_rights("read")
+        visible = set(Model.search([("id", "in", wanted)]).ids)  # record rules: the caller's companies
+        hidden = [i for i in wanted if i not in visible]
+        if hidden:
+            raise AccessError(
+                _(
+                    "raise_alert: you cannot access %(model)s %(ids)s (another company's records?).",
+                    model=model_name,
+                    ids=", ".join(str(i) for i in hidden),
+                )
+            )
+        return self.env[model_name].browse(wanted)
+
+    @api.model
     def _resolve_rule(self, rule):
         wanted = rule
         if isinstance(rule, models.BaseModel):
             rule = rule.sudo()
         elif isinstance(rule, int):
+            rpc_args.as_id(rule, "raise_alert: rule")
             rule = self.sudo().browse(rule).exists()
+            # a rule named by id must be one of the caller's companies, as a code is
+            if rule and not self.env.su and rule.company_id not in self.env.companies:
+                raise AccessError(
+                    _("raise_alert: alert rule %s belongs to a company you cannot access.", wanted)
+                )
         else:
             company_ids = self.env.companies.ids + [False]
             rule = (
@@ -344,6 +402,7 @@ class AlertRule(models.Model):
 
     def action_check_now(self):
         """Button: evaluate the rule at once."""
+        rpc_args.check_records(self, "action_check_now: the alert rules")
         self.env["alert.instance"].check_access_rights("create")
         for rule in self.sudo():
             if rule.alert_type not in POLLED_TYPES:

@@ -1,8 +1,9 @@
 import logging
 
 from odoo import api, models
-from odoo.exceptions import ValidationError
 from odoo.tools.sql import table_exists
+
+from odoo.addons.workflow_automation.tools.conditions import filter_records
 
 _logger = logging.getLogger(__name__)
 
@@ -38,11 +39,7 @@ class WorkflowHook(models.AbstractModel):
     @api.model
     def _alert_matching(self, rule, records):
         """Records matching the rule's condition; a broken rule is logged, never blocks the user."""
-        try:
-            return records.sudo().filtered_domain(rule._domain())
-        except (ValidationError, ValueError, KeyError) as exc:
-            _logger.warning("event alert rule %s cannot be evaluated: %s", rule.code, exc)
-            return None
+        return filter_records(records.sudo(), rule._domain, "event alert rule %s" % rule.code, _logger)
 
     @api.model
     def _alert_fire(self, rule, model_name, record_ids):

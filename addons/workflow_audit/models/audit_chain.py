@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.workflow_automation.tools import rpc_args
 from odoo.addons.workflow_automation.tools.jobs import job
 
 from ..tools import checkpoint as ckpt
@@ -127,6 +128,9 @@ class AuditChain(models.AbstractModel):
         """
         if not (self.env.su or self.env.user.has_group("workflow_audit.group_audit_auditor")):
             raise AccessError(_("Only auditors may verify the audit trail."))
+        rpc_args.as_limit(limit, "verify: limit")
+        for what, value in (("verify: date_from", date_from), ("verify: date_to", date_to)):
+            rpc_args.as_date(value, what)
         cr = self.env.cr
         self.env["workflow.hook"]._audit_flush_buffer()
         date_from = date_from or "-infinity"

@@ -9,3 +9,4 @@ from . import test_workflow_capture
 from . import test_display
 from . import test_tour
 from . import test_checkpoint_protection
+from . import test_bad_args

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.rpc_args import MAX_COMMENT, check_sizes
+
 
 class ApprovalAssignment(models.Model):
     """One approver's part in an approval request."""
@@ -58,6 +60,10 @@ class ApprovalAssignment(models.Model):
             "An approver is assigned once per request.",
         ),
     ]
+
+    @api.constrains("comment", "delegation_comment")
+    def _check_sizes(self):
+        check_sizes(self, {"comment": MAX_COMMENT, "delegation_comment": MAX_COMMENT})
 
     @api.depends("status")
     def _compute_is_current(self):

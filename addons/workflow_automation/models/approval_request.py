@@ -6,6 +6,7 @@ from psycopg2 import errors as pg_errors
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import rpc_args
 from ..tools.jobs import job
 
 _logger = logging.getLogger(__name__)
@@ -364,10 +365,16 @@ class ApprovalRequest(models.Model):
     # ------------------------------------------------------------------
     def approve(self, comment=None):
         """Approve as the current user (or as their delegate); returns the statuses by request id."""
+        rpc_args.check_records(self, "approve: the approval requests")
+        rpc_args.as_text(comment, "approve: comment", rpc_args.MAX_COMMENT)
         return self._decide("approved", comment)
 
     def reject(self, comment=None, reason_id=None):
         """Reject as the current user; the comment is mandatory when the step or the reason asks for it."""
+        rpc_args.check_records(self, "reject: the approval requests")
+        rpc_args.as_text(comment, "reject: comment", rpc_args.MAX_COMMENT)
+        if reason_id not in (None, False):
+            rpc_args.as_id(reason_id, "reject: reason_id")
         return self._decide("rejected", comment, reason_id=reason_id)
 
     def delegate(self, user_id, comment=None):
@@ -380,10 +387,11 @@ class ApprovalRequest(models.Model):
         through out-of-office rules. Everything is checked before anything
         changes.
         """
+        rpc_args.check_records(self, "delegate: the approval requests")
         if not isinstance(user_id, int) or isinstance(user_id, bool):
             raise ValidationError(_("delegate expects the id of a user."))
-        if comment is not None and not isinstance(comment, str):
-            raise ValidationError(_("The comment must be text."))
+        rpc_args.as_id(user_id, "delegate: user_id")
+        rpc_args.as_text(comment, "delegate: comment", rpc_args.MAX_COMMENT)
         user = self.env["res.users"].sudo().with_context(active_test=False).browse(user_id).exists()
         if not user:
             raise UserError(_("User %s does not exist.", user_id))
@@ -486,6 +494,7 @@ class ApprovalRequest(models.Model):
     @api.model
     def list_my_pending(self, limit=80):
         """XML-RPC: what the caller must decide now (delegated items included)."""
+        rpc_args.as_limit(limit, "list_my_pending: limit")
         requests = self.search([("my_turn", "=", True)], limit=limit)
         return [
             {

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import plaintext2html
 
+from ..tools.rpc_args import MAX_MESSAGE, check_sizes
 from .workflow_http import ALLOWED_HOSTS_PARAM
 
 _logger = logging.getLogger(__name__)
@@ -175,6 +176,10 @@ class IrActionsServer(models.Model):
         if not is_workflow_admin(self.env.user):
             self._workflow_linked()._workflow_check_rights()
         return res
+
+    @api.constrains("workflow_message_body")
+    def _check_workflow_message_size(self):
+        check_sizes(self, {"workflow_message_body": MAX_MESSAGE})
 
     def _run_action_workflow_message(self, eval_context=None):
         record = self.env[self.model_id.model].browse(self._context.get("active_id")).exists()

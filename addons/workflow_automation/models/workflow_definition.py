@@ -1,13 +1,20 @@
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools.conditions import parse_domain
+from ..tools.conditions import check_domain, filter_records, parse_domain
 from ..tools.jobs import job
+from ..tools.rpc_args import MAX_CODE, MAX_COMMENT, MAX_NAME, as_context, as_ids, check_records, check_sizes
+
+_logger = logging.getLogger(__name__)
 
 MAX_APPROVAL_LEVELS = 10
+# a definition is a process a person designs: beyond this it is a mistake (or an attack)
+MAX_STATES = 1000
+MAX_TRANSITIONS = 5000
 # writes that change how running instances would behave: they make a new version
 STRUCTURAL_FIELDS = {
     "model_id",
@@ -18,6 +25,70 @@ STRUCTURAL_FIELDS = {
     "timeout_hours",
     "require_comment",
 }
+
+
+def _strongly_connected(start, graph):
+    """Strongly connected components of the states reachable from ``start`` (iterative Tarjan).
+
+    Returns ``(component, members)``: the component index of each state and the states of each
+    component, components listed in reverse topological order (a component after all those it
+    leads to).
+    """
+    index, low, component, members = {}, {}, {}, []
+    stack, on_stack = [], set()
+    counter = 0
+
+    def visit(node):
+        nonlocal counter
+        index[node] = low[node] = counter
+        counter += 1
+        stack.append(node)
+        on_stack.add(node)
+        return (node, iter(graph[node]))
+
+    work = [visit(start)]
+    while work:
+        node, successors = work[-1]
+        for nxt in successors:
+            if nxt not in index:
+                work.append(visit(nxt))
+                break
+            if nxt in on_stack and index[nxt] < low[node]:
+                low[node] = index[nxt]
+        else:
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = len(members)
+                    group.append(member)
+                    if member == node:
+                        break
+                members.append(group)
+    return component, members
+
+
+def approval_levels(start, graph, approval):
+    """Most approval states (ids in ``approval``) on a path from ``start`` in ``graph``
+    (``{state: set(next states)}``, a defaultdict), each loop's approval states counted once."""
+    component, members = _strongly_connected(start, graph)
+    best = [0] * len(members)
+    # Tarjan lists a group after every group reachable from it: successors are known
+    for index, nodes in enumerate(members):
+        weight = sum(1 for node in nodes if node in approval)
+        after = 0
+        for node in nodes:
+            for nxt in graph[node]:
+                other = component[nxt]
+                if other != index and best[other] > after:
+                    after = best[other]
+        best[index] = weight + after
+    return best[component[start]]
 
 
 class WorkflowDefinition(models.Model):
@@ -153,6 +224,13 @@ class WorkflowDefinition(models.Model):
     # ------------------------------------------------------------------
     # validation
     # ------------------------------------------------------------------
+    @api.constrains("name", "code", "description", "trigger_domain")
+    def _check_sizes(self):
+        check_sizes(
+            self,
+            {"name": MAX_NAME, "code": MAX_CODE, "description": MAX_COMMENT, "trigger_domain": MAX_COMMENT},
+        )
+
     def _check_code_free(self, vals_list):
         """Refuse a code already used by a live workflow of the company, before the unique index does."""
         for vals in vals_list:
@@ -179,22 +257,27 @@ class WorkflowDefinition(models.Model):
 
     @api.constrains("trigger_domain", "model_id")
     def _check_trigger_domain(self):
+        if self.env.context.get("workflow_no_version"):
+            return  # a frozen copy keeps the condition its running instances had
         for rec in self:
-            rec._get_trigger_domain()
+            where = _("The trigger condition of %s", rec.name)
+            if rec.model_name in self.env:
+                check_domain(self.env[rec.model_name], rec.trigger_domain, where)
+            else:
+                parse_domain(rec.trigger_domain, where)
 
     def _get_trigger_domain(self):
+        """The trigger domain as a list (checked against the model when it was saved)."""
         self.ensure_one()
-        domain = parse_domain(self.trigger_domain, _("The trigger condition of %s", self.name))
-        if domain and self.model_name in self.env:
-            self._check_domain_fields(self.model_name, domain, _("The trigger condition of %s", self.name))
-        return domain
+        return parse_domain(self.trigger_domain, _("The trigger condition of %s", self.name))
 
-    @api.model
-    def _check_domain_fields(self, model_name, domain, where):
-        try:
-            self.env[model_name].sudo().with_context(active_test=False).search(domain, limit=1)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValidationError(_("%(where)s cannot be used: %(err)s", where=where, err=exc)) from exc
+    def _trigger_matching(self, records):
+        """Records matching the trigger condition; None (logged) when the condition broke since it
+        was saved (a field removed by an uninstall): the workflow is skipped, the user's save goes on."""
+        self.ensure_one()
+        return filter_records(
+            records.sudo(), self._get_trigger_domain, _("The trigger condition of workflow %s", self.code)
+        )
 
     def _check_structure(self):
         """Check a definition is a usable state machine; raise with a sentence a business user reads."""
@@ -203,6 +286,24 @@ class WorkflowDefinition(models.Model):
             name = rec.name
             if not states:
                 raise ValidationError(_("Workflow %s has no states.", name))
+            if len(states) > MAX_STATES:
+                raise ValidationError(
+                    _(
+                        "Workflow %(name)s has %(count)s states; a workflow has at most %(max)s states.",
+                        name=name,
+                        count=len(states),
+                        max=MAX_STATES,
+                    )
+                )
+            if len(rec.transition_ids) > MAX_TRANSITIONS:
+                raise ValidationError(
+                    _(
+                        "Workflow %(name)s has %(count)s transitions; a workflow has at most %(max)s.",
+                        name=name,
+                        count=len(rec.transition_ids),
+                        max=MAX_TRANSITIONS,
+                    )
+                )
             initial = states.filtered("is_initial")
             if len(initial) != 1:
                 raise ValidationError(
@@ -238,12 +339,15 @@ class WorkflowDefinition(models.Model):
                     todo.extend(graph[sid] - seen)
             unreachable = states.filtered(lambda s, seen=seen: s.id not in seen)
             if unreachable:
+                names = unreachable[:20].mapped("name")
+                if len(unreachable) > 20:
+                    names.append(_("and %s more", len(unreachable) - 20))
                 raise ValidationError(
                     _(
                         "These states of workflow %(name)s cannot be reached from %(initial)s: %(states)s.",
                         name=name,
                         initial=initial.name,
-                        states=", ".join(unreachable.mapped("name")),
+                        states=", ".join(names),
                     )
                 )
             levels = rec._max_approval_levels(initial.id, graph)
@@ -259,23 +363,17 @@ class WorkflowDefinition(models.Model):
         return True
 
     def _max_approval_levels(self, start, graph):
+        """The most approval states a record can pass through from ``start``, in linear time.
+
+        States that can reach one another (a rejection sending the record back to an earlier
+        state) form one group; going through a group counts each of its approval states once,
+        however often the record goes round.  On a definition without loops this is exactly
+        the most approval states on one path.  The groups are found with an iterative Tarjan
+        walk (no recursion: a chain of thousands of states is fine), then the longest path is
+        summed over the groups, each group once, sinks first.
+        """
         approval = set(self.state_ids.filtered(lambda s: s.state_type == "approval").ids)
-        best = 0
-
-        def walk(node, path, count):
-            nonlocal best
-            count += node in approval
-            best = max(best, count)
-            if best > MAX_APPROVAL_LEVELS:
-                return
-            for nxt in graph[node]:
-                if nxt not in path:
-                    path.add(nxt)
-                    walk(nxt, path, count)
-                    path.discard(nxt)
-
-        walk(start, {start}, 0)
-        return best
+        return approval_levels(start, graph, approval)
 
     # ------------------------------------------------------------------
     # CRUD: structure checks, versioning, hook refresh
@@ -410,7 +508,7 @@ class WorkflowDefinition(models.Model):
     # API
     # ------------------------------------------------------------------
     def get_initial_state(self):
-        self.ensure_one()
+        check_records(self, "get_initial_state: the workflow definition", single=True)
         initial = self.state_ids.filtered("is_initial")
         if len(initial) != 1:
             raise UserError(_("Workflow %s has no single initial state.", self.name))
@@ -418,9 +516,9 @@ class WorkflowDefinition(models.Model):
 
     def start(self, record_ids, context_data=None):
         """Start this workflow on records of its model; returns the new instance ids."""
-        self.ensure_one()
-        if isinstance(record_ids, int):
-            record_ids = [record_ids]
+        check_records(self, "start: the workflow definition", single=True)
+        record_ids = as_ids(record_ids, "start: record_ids")
+        as_context(context_data, "start: context_data")
         records = self.env[self.model_name].browse(record_ids).exists()
         # starting a workflow changes how the records are handled: the caller must be allowed to change them
         records.check_access_rights("write")
@@ -430,6 +528,7 @@ class WorkflowDefinition(models.Model):
         return self.env["workflow.instance"]._start(self, records, context_data=context_data).ids
 
     def action_activate(self):
+        check_records(self, "action_activate: the workflow definitions")
         self.write({"active": True})
 
     def action_view_instances(self):
@@ -477,7 +576,14 @@ class WorkflowDefinition(models.Model):
         Instance = self.env["workflow.instance"]
         for definition in self.browse(ids):
             if definition.model_name in self.env:
-                records = self.env[definition.model_name].search(definition._get_trigger_domain(), limit=5000)
+                try:
+                    records = self.env[definition.model_name].search(
+                        definition._get_trigger_domain(), limit=5000
+                    )
+                except (ValidationError, ValueError, KeyError) as exc:
+                    # the condition broke since it was saved (a field removed): logged, skipped
+                    _logger.warning("scheduled workflow %s skipped: %s", definition.code, exc)
+                    records = self.env[definition.model_name]
                 Instance._start(definition, records, from_trigger=True)
             definition.next_scheduled_run = now + timedelta(minutes=definition.schedule_minutes)
         return len(ids)

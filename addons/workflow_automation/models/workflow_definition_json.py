@@ -3,7 +3,7 @@
 from odoo import Command, _, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import definition_json
+from ..tools import definition_json, rpc_args
 from ..tools.conditions import json_condition_to_domain
 
 
@@ -28,6 +28,8 @@ class WorkflowDefinition(models.Model):
         """
         if not self.env.user.has_group("workflow_automation.group_workflow_manager"):
             raise AccessError(_("Only workflow managers may import workflow definitions."))
+        if not isinstance(replace, bool):
+            raise ValidationError(_("import_json: replace must be true or false."))
         doc = definition_json.load(data)
         model_name = doc.get("model") or doc.get("model_name")
         model = self.env["ir.model"]._get(model_name)
@@ -191,11 +193,21 @@ class WorkflowDefinition(models.Model):
                 rec = self.env.ref(approver["xmlid"], raise_if_not_found=False)
                 rec = rec if rec and rec._name == kind else None
             elif "login" in approver and kind == "res.users":
-                rec = self.env["res.users"].search([("login", "=", approver["login"])], limit=1)
+                # archived users too: they are refused below with their name, not "not found"
+                rec = (
+                    self.env["res.users"]
+                    .with_context(active_test=False)
+                    .search([("login", "=", approver["login"])], limit=1)
+                )
             else:
-                rec = self.env[kind].browse(approver.get("id", 0)).exists()
+                rec = self.env[kind].with_context(active_test=False).browse(approver.get("id", 0)).exists()
             if not rec:
                 raise ValidationError(_("Invalid workflow file at %s: approver not found", apath))
+            self.env["workflow.state"]._check_approver_records(
+                rec if kind == "res.users" else self.env["res.users"],
+                rec if kind == "res.groups" else self.env["res.groups"],
+                _("Invalid workflow file at %s", apath),
+            )
             (users if kind == "res.users" else groups).append(rec.id)
         return {
             "approval_type": config.get("approval_type", "any"),
@@ -340,6 +352,7 @@ class WorkflowDefinition(models.Model):
         Whoever may read the definition may export it (a workflow user of its company): its
         server actions are part of it and are described with ``sudo``, only those this
         definition uses, without giving the user read access to server actions in general."""
+        rpc_args.check_records(self, "export_json: the workflow definition", single=True)
         self.ensure_one()
         self.check_access_rights("read")
         self.check_access_rule("read")

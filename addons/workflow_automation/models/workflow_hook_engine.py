@@ -41,8 +41,11 @@ class WorkflowHook(models.AbstractModel):
         if self.env.context.get("workflow_in_action"):
             return res
         for definition in self._workflow_definitions(records._name, ("on_create", "on_condition")):
-            matched = records.sudo().filtered_domain(definition._get_trigger_domain())
-            self.env["workflow.instance"]._start(definition, matched.with_env(records.env), from_trigger=True)
+            matched = definition._trigger_matching(records)
+            if matched:
+                self.env["workflow.instance"]._start(
+                    definition, matched.with_env(records.env), from_trigger=True
+                )
         return res
 
     @api.model
@@ -51,7 +54,7 @@ class WorkflowHook(models.AbstractModel):
         definitions = self._workflow_definitions(records._name, ("on_condition",))
         if definitions and not self.env.context.get("workflow_in_action"):
             pre["workflow"] = {
-                d.id: set(records.sudo().filtered_domain(d._get_trigger_domain()).ids) for d in definitions
+                d.id: set((d._trigger_matching(records) or records.browse()).ids) for d in definitions
             }
         return pre
 
@@ -62,7 +65,9 @@ class WorkflowHook(models.AbstractModel):
         if not self.env.context.get("workflow_in_action"):
             before = pre.get("workflow", {})
             for definition in self._workflow_definitions(records._name, ("on_write", "on_condition")):
-                matched = records.sudo().filtered_domain(definition._get_trigger_domain())
+                matched = definition._trigger_matching(records)
+                if matched is None:
+                    continue
                 if definition.trigger_type == "on_condition":
                     was_matching = before.get(definition.id, set())
                     matched = matched.filtered(lambda r, ids=was_matching: r.id not in ids)

@@ -8,6 +8,17 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools.jobs import job
+from ..tools.rpc_args import (
+    MAX_CODE,
+    MAX_COMMENT,
+    MAX_CONTEXT_BYTES,
+    MAX_NAME,
+    as_context,
+    as_id,
+    as_text,
+    check_records,
+    check_sizes,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -73,6 +84,10 @@ class WorkflowInstance(models.Model):
             """CREATE INDEX IF NOT EXISTS workflow_instance_target_idx
                ON workflow_instance (model_name, record_id, status)"""
         )
+
+    @api.constrains("context_data")
+    def _check_context_size(self):
+        check_sizes(self, {"context_data": MAX_CONTEXT_BYTES})
 
     # ------------------------------------------------------------------
     # computes
@@ -368,6 +383,10 @@ class WorkflowInstance(models.Model):
             raise ValidationError(_("start_workflow expects (code: str, model_name: str, record_id: int)."))
         if context_data is not None and not isinstance(context_data, dict):
             raise ValidationError(_("context_data must be a JSON object."))
+        as_text(code, "start_workflow: code", MAX_CODE, required=True)
+        as_text(model_name, "start_workflow: model_name", MAX_NAME, required=True)
+        as_id(record_id, "start_workflow: record_id")
+        as_context(context_data, "start_workflow: context_data")
         if model_name not in self.env:
             raise ValidationError(_("Unknown model %s.", model_name))
         definition = self.env["workflow.definition"].search(
@@ -390,11 +409,14 @@ class WorkflowInstance(models.Model):
     # ------------------------------------------------------------------
     def fire(self, transition_id, comment=None):
         """Fire a user transition (UI and XML-RPC); returns the new state code."""
+        check_records(self, "fire: the workflow instance", single=True)
         self.ensure_one()
         if not isinstance(transition_id, int):
             raise ValidationError(_("fire expects a transition id (integer)."))
         if comment is not None and not isinstance(comment, str):
             raise ValidationError(_("The comment must be text."))
+        as_id(transition_id, "fire: transition_id")
+        as_text(comment, "fire: comment", MAX_COMMENT)
         self.check_access_rights("read")
         self.check_access_rule("read")
         # like pressing a button on the record's form: the caller must be allowed to change it
@@ -577,12 +599,15 @@ class WorkflowInstance(models.Model):
     # ------------------------------------------------------------------
     def get_available_transitions(self):
         """XML-RPC: the transitions the caller may fire now, per instance id (none on records they may not write)."""
+        check_records(self, "get_available_transitions: the workflow instances")
         self.check_access_rights("read")
         self.check_access_rule("read")
         return {str(inst.id): inst.available_transitions or [] for inst in self}
 
     def action_cancel(self, reason=None):
         """User path: a workflow manager, or whoever started the instance, cancels it."""
+        check_records(self, "action_cancel: the workflow instances")
+        as_text(reason, "action_cancel: reason", MAX_COMMENT)
         if not self:
             return True
         for inst in self:
@@ -613,6 +638,7 @@ class WorkflowInstance(models.Model):
 
     def action_retry(self):
         """Managers: put an instance in error (or timed out) back to running and re-check its conditions."""
+        check_records(self, "action_retry: the workflow instances")
         if not self.env.user.has_group("workflow_automation.group_workflow_manager"):
             raise AccessError(_("Only workflow managers may retry a workflow."))
         # only instances the manager may see (their company, a document they may read)
@@ -627,6 +653,9 @@ class WorkflowInstance(models.Model):
 
     def action_workflow_fire(self, transition_id, comment=None):
         """Button of the form: fire, or ask for the comment first when one is needed."""
+        check_records(self, "action_workflow_fire: the workflow instance", single=True)
+        as_id(transition_id, "action_workflow_fire: transition_id")
+        as_text(comment, "action_workflow_fire: comment", MAX_COMMENT)
         self.ensure_one()
         self.check_access_rights("read")
         self.check_access_rule("read")

@@ -3,6 +3,8 @@ from lxml import etree
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import rpc_args
+
 
 class WorkflowMixin(models.AbstractModel):
     """Inherit this to give a business model its workflow.
@@ -138,6 +140,8 @@ class WorkflowMixin(models.AbstractModel):
         return definition
 
     def action_workflow_start(self, code=None):
+        rpc_args.check_records(self, "action_workflow_start: the records")
+        rpc_args.as_text(code, "action_workflow_start: code", rpc_args.MAX_CODE)
         self.check_access_rights("write")
         self.check_access_rule("write")
         definition = self._workflow_definition(code)
@@ -151,6 +155,9 @@ class WorkflowMixin(models.AbstractModel):
 
     def action_workflow_fire(self, transition_id, comment=None):
         """Fire a transition from the record's form; asks for a comment first when one is needed."""
+        rpc_args.check_records(self, "action_workflow_fire: the record", single=True)
+        rpc_args.as_id(transition_id, "action_workflow_fire: transition_id")
+        rpc_args.as_text(comment, "action_workflow_fire: comment", rpc_args.MAX_COMMENT)
         self.ensure_one()
         instance = self.workflow_instance_id
         if not instance:

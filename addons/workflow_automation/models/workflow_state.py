@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.rpc_args import MAX_CODE, MAX_NAME, check_sizes
+
 
 class WorkflowState(models.Model):
     _name = "workflow.state"
@@ -120,6 +122,10 @@ class WorkflowState(models.Model):
                    OR is_final IS DISTINCT FROM (state_type = 'end')"""
         )
 
+    @api.constrains("name", "code", "approver_field_path")
+    def _check_sizes(self):
+        check_sizes(self, {"name": MAX_NAME, "code": MAX_CODE, "approver_field_path": MAX_NAME})
+
     @api.depends("state_type")
     def _compute_flags(self):
         for state in self:
@@ -203,6 +209,50 @@ class WorkflowState(models.Model):
         )
         if running:
             raise ValidationError(_("A state that running instances are in cannot be deleted."))
+
+    @api.constrains("approver_user_ids", "approver_group_ids", "escalation_user_id", "escalation_group_id")
+    def _check_approvers(self):
+        if self.env.context.get("workflow_no_version"):
+            return  # a frozen copy keeps the approvers its running instances had
+        # archived users are hidden from many2many reads unless asked for
+        for state in self.with_context(active_test=False):
+            if state.workflow_id.current_version_id:
+                continue
+            where = _("State %s", state.name)
+            self._check_approver_records(
+                state.approver_user_ids | state.escalation_user_id,
+                state.approver_group_ids | state.escalation_group_id,
+                where,
+            )
+
+    @api.model
+    def _check_approver_records(self, users, groups, where):
+        """Refuse approvers who cannot decide in the back office: portal or public users, archived
+        users, and groups meant for portal or public users.  Used at save and at JSON import."""
+        outside = self.env.ref("base.group_portal") | self.env.ref("base.group_public")
+        for user in users.sudo().with_context(active_test=False):
+            if not user.active:
+                raise ValidationError(
+                    _("%(where)s: %(user)s is archived and cannot approve.", where=where, user=user.name)
+                )
+            if user.share:
+                raise ValidationError(
+                    _(
+                        "%(where)s: %(user)s is a portal or public user and cannot approve; "
+                        "approvers must be internal users.",
+                        where=where,
+                        user=user.name,
+                    )
+                )
+        for group in groups.sudo():
+            if group.share or (group | group.trans_implied_ids) & outside:
+                raise ValidationError(
+                    _(
+                        "%(where)s: the group %(group)s is for portal or public users and cannot approve.",
+                        where=where,
+                        group=group.full_name,
+                    )
+                )
 
     @api.constrains("approver_field_path", "workflow_id")
     def _check_approver_field_path(self):

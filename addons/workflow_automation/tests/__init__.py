@@ -16,3 +16,5 @@ from . import test_approval_signals
 from . import test_http_guard
 from . import test_security_actions
 from . import test_security_access
+from . import test_bad_input
+from . import test_xmlrpc_bad_args

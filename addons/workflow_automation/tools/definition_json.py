@@ -34,6 +34,29 @@ from odoo import _
 from odoo.exceptions import ValidationError
 
 from .conditions import JSON_OPERATORS  # noqa: F401  (documented operators)
+from .rpc_args import MAX_CODE, MAX_COMMENT, MAX_MESSAGE, MAX_NAME
+
+# a definition is designed by a person: more is a mistake (the model refuses it too)
+MAX_STATES = 1000
+MAX_TRANSITIONS = 5000
+MAX_ACTIONS = 1000
+MAX_DOCUMENT = 5 * 1024 * 1024  # characters of JSON text
+# longest text of each key (characters); keys not listed: MAX_NAME
+TEXT_LIMITS = {
+    "code": MAX_CODE,
+    "from": MAX_CODE,
+    "to": MAX_CODE,
+    "id": MAX_CODE,
+    "description": MAX_COMMENT,
+    "trigger_domain": MAX_COMMENT,
+    "domain": MAX_COMMENT,
+    "trigger_condition": MAX_COMMENT,
+    "condition": MAX_COMMENT,
+    "value": MAX_COMMENT,
+    "body": MAX_MESSAGE,
+    "note": MAX_MESSAGE,
+    "url": 2048,
+}
 
 STATE_TYPES = ("start", "normal", "approval", "end", "error")
 TRIGGER_TYPES = ("on_create", "on_write", "on_condition", "scheduled", "manual")
@@ -139,6 +162,16 @@ def _check_keys(obj, spec, path, required=()):
             _fail(f"{path}.{key}", _("expected a number, got true/false"))
         if not isinstance(value, expected):
             _fail(f"{path}.{key}", _("wrong type %s", type(value).__name__))
+        _check_text(value, key, path)
+
+
+def _check_text(value, key, path):
+    limit = TEXT_LIMITS.get(key, MAX_NAME)
+    if isinstance(value, str) and len(value) > limit:
+        _fail(
+            f"{path}.{key}",
+            _("too long: %(length)s characters, at most %(max)s are allowed", length=len(value), max=limit),
+        )
 
 
 def _check_choice(value, choices, path):
@@ -154,6 +187,8 @@ def load(data):
         except UnicodeDecodeError:
             _fail("$", _("the file is not UTF-8 text"))
     if isinstance(data, str):
+        if len(data) > MAX_DOCUMENT:
+            _fail("$", _("the document is larger than %s characters", MAX_DOCUMENT))
         try:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
@@ -171,6 +206,17 @@ def load(data):
     _check_keys(
         config, {"states": list, "transitions": list, "actions": list}, "$.workflow_config", ("states",)
     )
+    for key, limit in (("states", MAX_STATES), ("transitions", MAX_TRANSITIONS), ("actions", MAX_ACTIONS)):
+        if len(config.get(key, [])) > limit:
+            _fail(
+                f"$.workflow_config.{key}",
+                _(
+                    "%(count)s %(what)s; a workflow has at most %(max)s",
+                    count=len(config[key]),
+                    what=key,
+                    max=limit,
+                ),
+            )
     actions = {}
     for i, action in enumerate(config.get("actions", [])):
         path = f"$.workflow_config.actions[{i}]"
@@ -281,6 +327,7 @@ def check_action(action, path):
     for key in action:
         if key not in spec:
             _fail(f"{path}.{key}", _("unknown field for %s actions", kind))
+        _check_text(action[key], key, path)
     if kind == "send_email" and not ("template_id" in action or "template" in action):
         _fail(path, _("send_email needs template (XML id) or template_id"))
     if kind == "server_action" and not ("xmlid" in action or "server_action_id" in action):

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero, format_datetime
 
+from odoo.addons.workflow_automation.tools import rpc_args
 from odoo.addons.workflow_automation.tools.jobs import job
 
 _logger = logging.getLogger(__name__)
@@ -71,6 +72,10 @@ class PriceChangeRequest(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
+
+    @api.constrains("reason")
+    def _check_sizes(self):
+        rpc_args.check_sizes(self, {"reason": rpc_args.MAX_COMMENT})
 
     def init(self):
         self.env.cr.execute(
@@ -312,6 +317,7 @@ class PriceChangeRequest(models.Model):
     # ------------------------------------------------------------------
     def action_cancel_request(self):
         """The requester (or a price approver) withdraws requests not applied yet."""
+        rpc_args.check_records(self, "action_cancel_request: the price change requests")
         for req in self:
             if req.status not in ("draft", "pending", "approved"):
                 raise UserError(_("%s is already decided and cannot be withdrawn.", req.name))

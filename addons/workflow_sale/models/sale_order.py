@@ -4,6 +4,8 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount
 
+from odoo.addons.workflow_automation.tools import rpc_args
+
 SO_APPROVAL = "SO_APPROVAL"
 # fields only the approval process itself may set (through sudo)
 APPROVAL_FIELDS = {
@@ -239,6 +241,7 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     def action_request_approval(self):
         """Submit the quotations to the approvers of their band (starts the SO_APPROVAL workflow)."""
+        rpc_args.check_records(self, "action_request_approval: the quotations")
         for order in self:
             if order.state not in ("draft", "sent"):
                 raise UserError(_("Only quotations can be submitted for approval (%s is not).", order.name))

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from odoo.addons.workflow_automation.tools import conditions
+from odoo.addons.workflow_automation.tools import conditions, rpc_args
 
 METRICS = [
     ("response_time", "Response Time"),
@@ -153,16 +153,26 @@ class SlaDefinition(models.Model):
     @api.constrains("model_id", *DOMAIN_FIELDS)
     def _check_domains(self):
         for sla in self:
-            if sla.model_name.startswith("sla.") or sla.model_id.transient:
+            if sla.model_name.startswith("sla.") or sla.sudo().model_id.transient:
                 raise ValidationError(_("An SLA cannot track %(model)s.", model=sla.model_name))
             model = self.env[sla.model_name]
             for fname, label in DOMAIN_FIELDS.items():
-                where = _("%(label)s of SLA %(sla)s", label=label, sla=sla.name)
-                domain = parse_domain(sla[fname], where)
-                try:
-                    model._search(domain)
-                except (ValueError, KeyError) as exc:
-                    raise ValidationError(_("%(where)s is invalid: %(err)s", where=where, err=exc)) from exc
+                # checked against the model and run once: a domain the hooks could not evaluate on
+                # every create/write of the model is refused here, not met by everyone's save
+                conditions.check_domain(
+                    model, sla[fname], _("%(label)s of SLA %(sla)s", label=label, sla=sla.name)
+                )
+
+    @api.constrains("name", "code", "description", "alert_rule_code", *DOMAIN_FIELDS)
+    def _check_sizes(self):
+        limits = dict.fromkeys(DOMAIN_FIELDS, rpc_args.MAX_COMMENT)
+        limits.update(
+            name=rpc_args.MAX_NAME,
+            code=rpc_args.MAX_CODE,
+            description=rpc_args.MAX_COMMENT,
+            alert_rule_code=rpc_args.MAX_CODE,
+        )
+        rpc_args.check_sizes(self, limits)
 
     @api.constrains("warning_levels", "warning_threshold", "critical_threshold")
     def _check_warnings(self):
@@ -193,6 +203,17 @@ class SlaDefinition(models.Model):
     def _domain(self, fname):
         self.ensure_one()
         return parse_domain(self[fname], DOMAIN_FIELDS[fname])
+
+    def _matching(self, records, fname):
+        """``records`` matching one of the SLA's conditions (all of them for an empty condition).
+
+        None when the condition broke since it was saved (a field removed by an uninstall):
+        it is logged and the SLA skipped, never failing the save of the record.
+        """
+        self.ensure_one()
+        return conditions.filter_records(
+            records, lambda: self._domain(fname), "%s of SLA %s" % (DOMAIN_FIELDS[fname], self.code)
+        )
 
     def _calendar(self):
         self.ensure_one()
@@ -296,6 +317,7 @@ class SlaDefinition(models.Model):
 
     def action_apply_existing(self):
         """Start the SLA on existing records of the target model that match it now."""
+        rpc_args.check_records(self, "action_apply_existing: the SLA definitions")
         for sla in self:
             domain = sla._domain("applies_domain") + sla._domain("start_domain")
             records = self.env[sla.model_name].sudo().search(domain)

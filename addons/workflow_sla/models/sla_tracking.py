@@ -7,6 +7,7 @@ from psycopg2.extras import execute_values
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.workflow_automation.tools import rpc_args
 from odoo.addons.workflow_automation.tools.jobs import job
 
 from ..tools.business_time import BusinessClock
@@ -153,7 +154,9 @@ class SlaTracking(models.Model):
         for metric in dict.fromkeys(definitions.mapped("metric_type")):
             remaining = records
             for sla in definitions.filtered(lambda d, m=metric: d.metric_type == m):
-                matched = remaining.filtered_domain(sla._domain("applies_domain"))
+                matched = sla._matching(remaining, "applies_domain")
+                if matched is None:
+                    continue  # the condition broke since it was saved: logged, this SLA is skipped
                 if "company_id" in records._fields and records._fields["company_id"].type == "many2one":
                     # a company's SLA applies to its records and to records shared by all companies
                     matched = matched.filtered(
@@ -162,11 +165,17 @@ class SlaTracking(models.Model):
                 remaining -= matched
                 if not matched:
                     continue
-                started = set(matched.filtered_domain(sla._domain("start_domain")).ids)
+                checks = {
+                    f: sla._matching(matched, f)
+                    for f in ("start_domain", "stop_domain", "pause_domain", "cancel_domain")
+                }
+                if any(found is None for found in checks.values()):
+                    continue
+                started = set(checks["start_domain"].ids)
                 # an empty stop/pause/cancel condition never holds
                 stopped, paused, cancelled = (
-                    set(matched.filtered_domain(domain).ids) if domain else set()
-                    for domain in (sla._domain(f) for f in ("stop_domain", "pause_domain", "cancel_domain"))
+                    set(checks[f].ids) if sla._domain(f) else set()
+                    for f in ("stop_domain", "pause_domain", "cancel_domain")
                 )
                 for record in matched:
                     tracking = by_key.get((record.id, metric))
@@ -657,6 +666,7 @@ class SlaTracking(models.Model):
     # public API (buttons, XML-RPC)
     # ------------------------------------------------------------------
     def _check_manager(self):
+        rpc_args.check_records(self, "the SLA trackings")
         if not self.env.user.has_group("workflow_automation.group_workflow_manager"):
             raise UserError(_("Only workflow managers may change an SLA tracking by hand."))
 
@@ -694,6 +704,8 @@ class SlaTracking(models.Model):
     @api.model
     def get_sla_status(self, model_name, record_ids):
         """XML-RPC: the SLAs of some records, as dicts."""
+        rpc_args.as_text(model_name, "get_sla_status: model_name", rpc_args.MAX_NAME, required=True)
+        record_ids = rpc_args.as_ids(record_ids, "get_sla_status: record_ids")
         trackings = self.search([("model_name", "=", model_name), ("record_id", "in", list(record_ids))])
         return [
             {
