@@ -43,7 +43,8 @@ check_odoo() {
     exit 3
   fi
   # The suite's own Python dependencies (celery, redis, linters) in Odoo's environment.
-  if ! "$ODOO_PYTHON" -c 'import celery, redis' 2>/dev/null; then
+  # websocket-client: without it Odoo's HttpCase skips every tour silently
+  if ! "$ODOO_PYTHON" -c 'import celery, redis, websocket, pre_commit, pytest, odoo_test_helper' 2>/dev/null; then
     echo "Installing the suite's requirements into $ODOO_PYTHON ..." >&2
     "$ODOO_PYTHON" -m pip install -q -r "$REPO_ROOT/requirements.txt" || {
       echo "ERROR: could not install $REPO_ROOT/requirements.txt into $ODOO_PYTHON" >&2; exit 3; }

@@ -19,6 +19,9 @@
         "views/audit_menus.xml",
     ],
     "demo": ["demo/audit_rule_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["workflow_audit/static/tests/tours/*.js"],
+    },
     "pre_init_hook": "pre_init_hook",
     "uninstall_hook": "uninstall_hook",
     "installable": True,

@@ -14,6 +14,8 @@
         "security/workflow_rules.xml",
         "data/ir_cron.xml",
         "data/approval_data.xml",
+        "views/workflow_state_views.xml",
+        "views/workflow_transition_views.xml",
         "views/workflow_definition_views.xml",
         "views/workflow_instance_views.xml",
         "views/workflow_history_views.xml",
@@ -27,6 +29,9 @@
     "assets": {
         "web.assets_backend": [
             "workflow_automation/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "workflow_automation/static/tests/tours/**/*",
         ],
     },
     "installable": True,

@@ -6,3 +6,5 @@ from . import test_access
 from . import test_report
 from . import test_http
 from . import test_workflow_capture
+from . import test_display
+from . import test_tour

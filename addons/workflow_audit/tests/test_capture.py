@@ -36,7 +36,8 @@ class TestCapture(AuditCase):
         self.assertEqual(len(entry), 1)
         self.assertEqual(entry.old_values, {"name": "Milk Co", "category_id": []})
         self.assertEqual(entry.new_values, {"name": "Milk Company", "category_id": [category.id]})
-        self.assertEqual(entry.changed_fields_text, "name, category_id")
+        self.assertEqual(entry._changed_field_names()[entry.id], ["name", "category_id"])
+        self.assertEqual(entry.changed_fields_text, "Name, Tags")  # as the auditor reads them
         self.assertIn("Milk Co", entry.diff_html)
         self.assertIn("Milk Company", entry.diff_html)
         # the changed-field filter of the search view
@@ -89,7 +90,7 @@ class TestCapture(AuditCase):
         self.commit_point()
         self.assertEqual(self.entries(partner).mapped("action_type"), ["access"])
         access = self.entries(partner, "access")
-        self.assertEqual(access.changed_fields_text, "email, name")
+        self.assertEqual(access._changed_field_names()[access.id], ["email", "name"])
         self.rule.active = False
         partner.write({"name": "Unwatched"})
         self.commit_point()

@@ -26,14 +26,20 @@ class TestReport(AuditCase):
         )
 
     def test_csv_export(self):
+        """one line per changed field, with labels and values in words; blank for none"""
         action = self.wizard.action_export_csv()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         rows = list(csv.DictReader(io.StringIO(base64.b64decode(attachment.datas).decode())))
-        mine = [r for r in rows if r["record_id"] == str(self.partner.id)]
-        self.assertEqual([r["action_type"] for r in mine], ["create", "update"])
-        self.assertIn('"Reported twice"', mine[1]["new_values"])
-        self.assertTrue(all(r["model_name"] == "res.partner" for r in rows))
-        self.assertEqual(len(mine[1]["row_hash_hex"]), 64)
+        mine = [r for r in rows if r["Record"] == "Reported twice"]
+        self.assertEqual([r["Action"] for r in mine if r["Field"] == "Name"], ["Create", "Update"])
+        update = next(r for r in mine if r["Action"] == "Update")
+        self.assertEqual(
+            (update["Field"], update["Old Value"], update["New Value"]),
+            ("Name", "Reported", "Reported twice"),
+        )
+        self.assertTrue(all(r["Model"] == "Contact" for r in rows))
+        self.assertEqual(len(update["Entry Hash"]), 64)
+        self.assertEqual(update["Workflow Instance"], "")
 
     def test_compliance_report_renders(self):
         html = (
@@ -44,6 +50,8 @@ class TestReport(AuditCase):
         self.assertIn("Audit Compliance Report", html)
         self.assertIn("Reported twice", html)
         self.assertIn("Intact", html)
+        self.assertIn("Reported → Reported twice", html)
+        self.assertNotIn("res.partner", html.split("Summary")[1])
         action = self.wizard.action_print_pdf()
         # the report itself, or first the document layout configurator on a fresh company
         self.assertIn(action["type"], ("ir.actions.report", "ir.actions.act_window"))

@@ -1,35 +1,12 @@
 import base64
 import csv
 import io
-import json
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.audit_log import ACTIONS
 
-CSV_COLUMNS = [
-    "id",
-    "created_at",
-    "model_name",
-    "record_id",
-    "record_name",
-    "action_type",
-    "changed_fields_text",
-    "old_values",
-    "new_values",
-    "user_id",
-    "user_name",
-    "ip_address",
-    "user_agent",
-    "session_id",
-    "workflow_instance_id",
-    "approval_request_id",
-    "chain_day",
-    "chain_slot",
-    "chain_seq",
-    "row_hash_hex",
-]
 REPORT_LIMIT = 5000
 
 
@@ -68,12 +45,20 @@ class AuditReportWizard(models.TransientModel):
         return self.env["audit.log"].search(self._domain(), limit=REPORT_LIMIT, order="created_at, id")
 
     def _report_summary(self):
-        groups = self.env["audit.log"].read_group(
+        """``[(model label, action label, count)]`` of the period."""
+        Log = self.env["audit.log"]
+        groups = Log.read_group(
             self._domain(), ["model_name", "action_type"], ["model_name", "action_type"], lazy=False
         )
-        labels = dict(ACTIONS)
+        models_ = Log._audit_model_labels({g["model_name"] for g in groups})
+        actions = dict(Log._fields["action_type"]._description_selection(self.env))
         return [
-            (g["model_name"], labels.get(g["action_type"], g["action_type"]), g["__count"]) for g in groups
+            (
+                models_.get(g["model_name"]) or g["model_name"],
+                actions.get(g["action_type"], g["action_type"]),
+                g["__count"],
+            )
+            for g in groups
         ]
 
     def _report_verification(self):
@@ -82,26 +67,69 @@ class AuditReportWizard(models.TransientModel):
     def action_print_pdf(self):
         return self.env.ref("workflow_audit.action_report_audit_compliance").report_action(self)
 
+    @api.model
+    def _csv_header(self):
+        return [
+            _("Entry"),
+            _("Date (UTC)"),
+            _("User"),
+            _("Action"),
+            _("Model"),
+            _("Record"),
+            _("Field"),
+            _("Old Value"),
+            _("New Value"),
+            _("IP Address"),
+            _("Workflow Instance"),
+            _("Approval Request"),
+            _("Chain Day"),
+            _("Chain"),
+            _("Sequence"),
+            _("Entry Hash"),
+        ]
+
+    @api.model
+    def _csv_rows(self, entries):
+        """Rows of ``entries`` for the CSV: one per changed field (label, old and
+        new values as read in the form), one for an entry without values; blank
+        where there is nothing."""
+        actions = dict(entries._fields["action_type"]._description_selection(self.env))
+        changes = entries._audit_changes()
+        rows = []
+        for entry in entries:
+            common = [
+                entry.id,
+                entry.created_at.strftime("%Y-%m-%d %H:%M:%S") if entry.created_at else "",
+                entry.user_id.name or entry.user_name or "",
+                actions.get(entry.action_type, entry.action_type or ""),
+                entry.model_label or "",
+                entry.record_display or "",
+            ]
+            tail = [
+                entry.ip_address or "",
+                entry.workflow_instance_display or "",
+                entry.approval_request_display or "",
+                entry.chain_day.isoformat() if entry.chain_day else "",
+                entry.chain_slot,
+                entry.chain_seq,
+                entry.row_hash_hex or "",
+            ]
+            lines = changes.get(entry.id)
+            if lines:
+                rows.extend(common + [line["label"], line["old"], line["new"]] + tail for line in lines)
+            else:
+                rows.append(common + [entry.changed_fields_text or "", "", ""] + tail)
+        return rows
+
     def action_export_csv(self):
         self.ensure_one()
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(self._csv_header())
         entries = self.env["audit.log"].search(self._domain(), order="created_at, id")
         for start in range(0, len(entries), 2000):
-            chunk = entries[start : start + 2000]
-            for entry in chunk:
-                row = []
-                for name in CSV_COLUMNS:
-                    value = entry[name]
-                    if isinstance(value, models.BaseModel):
-                        value = value.id or ""
-                    elif isinstance(value, dict | list):
-                        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-                    elif value is False or value is None:
-                        value = ""
-                    row.append(value)
-                writer.writerow(row)
+            chunk = entries.browse(entries.ids[start : start + 2000])  # prefetch this chunk only
+            writer.writerows(self._csv_rows(chunk))
             chunk.invalidate_recordset()
         attachment = self.env["ir.attachment"].create(
             {

@@ -13,6 +13,8 @@ class WorkflowState(models.Model):
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True)
+    # the type is the one place that says where instances begin and end:
+    # is_initial / is_final only read it (and writing them sets it)
     state_type = fields.Selection(
         [
             ("start", "Start"),
@@ -24,10 +26,17 @@ class WorkflowState(models.Model):
         string="Type",
         required=True,
         default="normal",
+        help="Start: where every instance begins (the initial state). End: where instances finish "
+        "(a final state; nothing leaves it). Approval: approvers decide before the instance moves on. "
+        "Normal and Error: ordinary steps.",
     )
     sequence = fields.Integer(default=10)
-    is_initial = fields.Boolean(string="Initial")
-    is_final = fields.Boolean(string="Final")
+    is_initial = fields.Boolean(
+        string="Initial", compute="_compute_flags", store=True, help="A state of type Start."
+    )
+    is_final = fields.Boolean(
+        string="Final", compute="_compute_flags", store=True, help="A state of type End."
+    )
     color = fields.Integer()
     model_name = fields.Char(related="workflow_id.model_name")
     # approval configuration (used by approval states)
@@ -98,18 +107,79 @@ class WorkflowState(models.Model):
         ("min_approvers_positive", "CHECK(min_approvers >= 1)", "At least one approver is needed."),
     ]
 
-    @api.constrains("is_initial", "is_final", "state_type")
-    def _check_flags(self):
-        for state in self:
-            if state.is_initial and state.is_final and state.workflow_id.active:
-                raise ValidationError(_("State %s cannot be both initial and final.", state.name))
+    def init(self):
+        # databases from before the type decided the flags: a flagged Normal state takes the
+        # type its flag meant, then every flag follows the type (idempotent, runs on update)
+        self.env.cr.execute(
+            """UPDATE workflow_state SET state_type = CASE WHEN is_initial THEN 'start' ELSE 'end' END
+                WHERE state_type = 'normal' AND (is_initial OR is_final)"""
+        )
+        self.env.cr.execute(
+            """UPDATE workflow_state SET is_initial = (state_type = 'start'), is_final = (state_type = 'end')
+                WHERE is_initial IS DISTINCT FROM (state_type = 'start')
+                   OR is_final IS DISTINCT FROM (state_type = 'end')"""
+        )
 
-    @api.onchange("state_type")
-    def _onchange_state_type(self):
-        if self.state_type == "start":
-            self.is_initial = True
-        elif self.state_type == "end":
-            self.is_final = True
+    @api.depends("state_type")
+    def _compute_flags(self):
+        for state in self:
+            state.is_initial = state.state_type == "start"
+            state.is_final = state.state_type == "end"
+
+    @api.model
+    def _type_from_flags(self, vals, current_type=None):
+        """Turn is_initial / is_final of ``vals`` into the state type they mean (in place).
+
+        ``current_type`` is the type of the state being written (None on create).  Without a
+        type in ``vals`` the flags decide (a cleared flag makes a Start or End state Normal);
+        with one, a flag may make a Normal type precise and must agree with any other.
+        """
+        if "is_initial" not in vals and "is_final" not in vals:
+            return vals
+        initial, final = vals.pop("is_initial", None), vals.pop("is_final", None)
+        name = vals.get("name") or self.name or vals.get("code") or ""
+        if initial and final:
+            raise ValidationError(_("State %s cannot be both initial and final.", name))
+        state_type = vals.get("state_type")
+        if not state_type:
+            state_type = current_type or "normal"
+            if initial or final:
+                state_type = "start" if initial else "end"
+            elif (initial is not None and state_type == "start") or (
+                final is not None and state_type == "end"
+            ):
+                state_type = "normal"
+        elif state_type == "normal" and (initial or final):
+            state_type = "start" if initial else "end"
+        if initial is not None and bool(initial) != (state_type == "start"):
+            wrong = _("initial") if initial else _("not initial")
+        elif final is not None and bool(final) != (state_type == "end"):
+            wrong = _("final") if final else _("not final")
+        else:
+            vals["state_type"] = state_type
+            return vals
+        types = dict(self._fields["state_type"]._description_selection(self.env))
+        raise ValidationError(
+            _(
+                "State %(state)s cannot be of type %(type)s and %(flag)s: the initial state "
+                "is the Start state and the final states are the End states.",
+                state=name,
+                type=types[state_type],
+                flag=wrong,
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._type_from_flags(dict(vals)) for vals in vals_list])
+
+    def write(self, vals):
+        if "is_initial" not in vals and "is_final" not in vals:
+            return super().write(vals)
+        # the flags mean a type relative to each state's own: write state by state
+        for state in self:
+            super(WorkflowState, state).write(state._type_from_flags(dict(vals), state.state_type))
+        return True
 
     def _deadline_from(self, start):
         """Deadline of the instance in this state; approval states have theirs on the request."""

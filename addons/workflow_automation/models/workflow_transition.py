@@ -68,6 +68,19 @@ class WorkflowTransition(models.Model):
         help="Only members of these groups may fire the transition (empty: every workflow user).",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # added from a state's form ("Comes from" / "Leads to"), a transition knows its
+        # workflow through that state, which may be created in the same save
+        vals_list = [dict(vals) for vals in vals_list]
+        for vals in vals_list:
+            if not vals.get("workflow_id"):
+                states = self.env["workflow.state"].browse(
+                    [vals[key] for key in ("from_state_id", "to_state_id") if vals.get(key)]
+                )
+                vals["workflow_id"] = states.workflow_id[:1].id
+        return super().create(vals_list)
+
     @api.constrains("condition_domain")
     def _check_condition_domain(self):
         for tr in self:

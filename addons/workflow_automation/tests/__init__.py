@@ -1,4 +1,5 @@
 from . import test_definition
+from . import test_definition_edit
 from . import test_json
 from . import test_engine
 from . import test_jobs

@@ -136,7 +136,7 @@ class TestJsonImportExport(WorkflowCase):
         self.assertEqual(before, after, "nothing may be half-imported")
 
     def test_bad_files_name_the_offending_element(self):
-        self._assert_rejected("{not json", r"at \$: not valid JSON")
+        self._assert_rejected("{not json", r"at line 1, column 2: not valid JSON")
         self._assert_rejected([1, 2], r"at \$: expected an object")
         doc = self._doc()
         del doc["code"]

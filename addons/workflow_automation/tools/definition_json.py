@@ -107,6 +107,23 @@ def _fail(path, message):
     raise ValidationError(_("Invalid workflow file at %(path)s: %(msg)s", path=path, msg=message))
 
 
+def _fail_decode(exc):
+    """A JSON syntax error, placed for a person: 1-based line and column, and that line's text."""
+    line = exc.doc.split("\n")[exc.lineno - 1].rstrip("\r")  # lineno counts "\n" as json does
+    start = max(0, exc.colno - 60)  # a one-line (minified) file: show the part around the error
+    text = ("…" if start else "") + line[start : exc.colno + 60] + ("…" if len(line) > exc.colno + 60 else "")
+    raise ValidationError(
+        _(
+            "Invalid workflow file at line %(line)s, column %(column)s: not valid JSON (%(error)s).\n"
+            "Line %(line)s: %(text)s",
+            line=exc.lineno,
+            column=exc.colno,
+            error=exc.msg,
+            text=text,
+        )
+    )
+
+
 def _check_keys(obj, spec, path, required=()):
     if not isinstance(obj, dict):
         _fail(path, _("expected an object"))
@@ -139,8 +156,8 @@ def load(data):
     if isinstance(data, str):
         try:
             data = json.loads(data)
-        except ValueError as exc:
-            _fail("$", _("not valid JSON (%s)", exc))
+        except json.JSONDecodeError as exc:
+            _fail_decode(exc)
     _check_keys(data, TOP_KEYS, "$", required=("name", "code", "workflow_config"))
     if not (data.get("model") or data.get("model_name")):
         _fail("$.model", _("this field is required"))
