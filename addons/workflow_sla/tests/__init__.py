@@ -4,3 +4,4 @@ from . import test_sla_scan
 from . import test_sla_access
 from . import test_sla_workflow_instance
 from . import test_sla_reporting
+from . import test_sla_display
