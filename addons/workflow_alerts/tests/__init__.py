@@ -4,3 +4,4 @@ from . import test_delivery
 from . import test_escalation
 from . import test_event
 from . import test_rules
+from . import test_display
