@@ -5,3 +5,4 @@ from . import test_sla_access
 from . import test_sla_workflow_instance
 from . import test_sla_reporting
 from . import test_sla_display
+from . import test_tour

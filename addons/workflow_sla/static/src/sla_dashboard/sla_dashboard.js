@@ -25,7 +25,8 @@ export class SlaDashboard extends Component {
 
     openFigure(filterName) {
         const searchModel = this.env.searchModel;
-        const items = searchModel.getSearchItems((item) => item.name === filterName);
+        // the kpi_* filters are invisible in the Filters menu: getSearchItems would skip them
+        const items = Object.values(searchModel.searchItems).filter((item) => item.name === filterName);
         searchModel.query = [];
         for (const item of items) {
             searchModel.toggleSearchItem(item.id);
