@@ -69,7 +69,7 @@ class AlertInstance(models.Model):
     notification_ids = fields.One2many("alert.notification", "alert_id", "Notifications", readonly=True)
     color = fields.Integer(compute="_compute_color")
     # what an inventory alert is about, in words and units (display only)
-    product_id = fields.Many2one("product.product", compute="_compute_stock_figures", string="Product")
+    product_id = fields.Many2one("product.product", compute="_compute_stock_figures")
     product_uom_id = fields.Many2one("uom.uom", compute="_compute_stock_figures", string="Unit")
     qty_on_hand = fields.Float(
         "On Hand",
@@ -83,7 +83,7 @@ class AlertInstance(models.Model):
         digits="Product Unit of Measure",
         help="Minimum quantity of the product's reordering rule when the alert was raised.",
     )
-    warehouse_id = fields.Many2one("stock.warehouse", compute="_compute_stock_figures", string="Warehouse")
+    warehouse_id = fields.Many2one("stock.warehouse", compute="_compute_stock_figures")
     stock_text = fields.Char("Stock", compute="_compute_stock_figures")
 
     def init(self):

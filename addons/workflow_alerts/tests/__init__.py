@@ -5,3 +5,4 @@ from . import test_escalation
 from . import test_event
 from . import test_rules
 from . import test_display
+from . import test_tour
