@@ -233,3 +233,29 @@ class TestDeliveryErrorsInWords(AlertCase):
             self.assertNotIn('name="idempotency_key"', arch, view_type)
         admin_form = self.Notification.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('name="error_message"', admin_form)
+
+
+@tagged("post_install", "-at_install")
+class TestSilenceByRecord(AlertCase):
+    def test_silence_picks_the_record_by_name(self):
+        milk = self.make_product("Silenced milk", 1)
+        rule = self.inventory_rule()
+        silence = self.env["alert.silence"].create(
+            {
+                "name": "Stock take",
+                "record_ref": "product.product,%s" % milk.id,
+                "date_end": "2099-01-01 00:00:00",
+            }
+        )
+        self.assertEqual((silence.model_name, silence.record_id), ("product.product", milk.id))
+        self.assertEqual(silence.record_ref, milk)
+        self.assertIn(
+            ("product.product", "Product Variant"), self.env["alert.silence"]._selection_record_model()
+        )
+        rule._evaluate()
+        self.assertFalse(
+            self.open_alerts(rule).filtered(lambda a: a.record_id == milk.id), "the record is muted"
+        )
+        arch = self.env["alert.silence"].get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="record_ref"', arch)
+        self.assertNotIn('name="model_name"', arch)
