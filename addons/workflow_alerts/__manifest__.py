@@ -22,6 +22,9 @@
         "views/workflow_alerts_menus.xml",
     ],
     "demo": ["demo/alert_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["workflow_alerts/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": False,
 }

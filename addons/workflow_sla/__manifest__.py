@@ -19,6 +19,10 @@
         "views/sla_menus.xml",
     ],
     "demo": ["demo/sla_demo.xml"],
+    "assets": {
+        "web.assets_backend": ["workflow_sla/static/src/**/*"],
+        "web.assets_tests": ["workflow_sla/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": False,
 }

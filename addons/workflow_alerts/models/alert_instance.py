@@ -1,3 +1,4 @@
+import json
 import logging
 from datetime import timedelta
 
@@ -68,6 +69,23 @@ class AlertInstance(models.Model):
     history_ids = fields.One2many("alert.history", "alert_id", readonly=True)
     notification_ids = fields.One2many("alert.notification", "alert_id", "Notifications", readonly=True)
     color = fields.Integer(compute="_compute_color")
+    # what an inventory alert is about, in words and units (display only)
+    product_id = fields.Many2one("product.product", compute="_compute_stock_figures")
+    product_uom_id = fields.Many2one("uom.uom", compute="_compute_stock_figures", string="Unit")
+    qty_on_hand = fields.Float(
+        "On Hand",
+        compute="_compute_stock_figures",
+        digits="Product Unit of Measure",
+        help="Quantity on hand when the alert was raised.",
+    )
+    reorder_min_qty = fields.Float(
+        "Reorder Point",
+        compute="_compute_stock_figures",
+        digits="Product Unit of Measure",
+        help="Minimum quantity of the product's reordering rule when the alert was raised.",
+    )
+    warehouse_id = fields.Many2one("stock.warehouse", compute="_compute_stock_figures")
+    stock_text = fields.Char("Stock", compute="_compute_stock_figures")
 
     def init(self):
         # one open alert per deduplication key; also the arbiter of INSERT ... ON CONFLICT
@@ -89,6 +107,79 @@ class AlertInstance(models.Model):
         colors = {"info": 4, "warning": 3, "critical": 2, "urgent": 1}
         for alert in self:
             alert.color = colors.get(alert.severity, 0)
+
+    @api.depends("model_name", "record_id", "context_data", "rule_id")
+    def _compute_stock_figures(self):
+        products = self.env["product.product"]
+        for alert in self:
+            if alert.model_name == "product.product" and alert.record_id:
+                products |= products.browse(alert.record_id)
+        products = products.exists()
+        # the warehouse of the product's reordering rule (in the rule's warehouses when it has some)
+        # (read as the system: a warehouse figure, also for users without stock rights)
+        orderpoints = self.env["stock.warehouse.orderpoint"].sudo()
+        if products:
+            orderpoints = orderpoints.search(
+                [("product_id", "in", products.ids), ("company_id", "in", self.company_id.ids)],
+                order="warehouse_id, id",
+            )
+        for alert in self:
+            product = (
+                products.browse(alert.record_id) & products
+                if alert.model_name == "product.product"
+                else products.browse()
+            )
+            data = alert._context_figures()
+            warehouses = alert.rule_id.warehouse_ids
+            orderpoint = orderpoints.filtered(
+                lambda op, a=alert, p=product, w=warehouses: (
+                    op.product_id == p and op.company_id == a.company_id and (not w or op.warehouse_id in w)
+                )
+            )[:1]
+            alert.product_id = product
+            alert.product_uom_id = product.uom_id
+            alert.qty_on_hand = data.get("qty", 0.0)
+            alert.reorder_min_qty = data.get("min_qty", orderpoint.product_min_qty or 0.0)
+            alert.warehouse_id = orderpoint.warehouse_id.with_env(self.env) or (
+                warehouses[:1] if len(warehouses) == 1 else False
+            )
+            alert.stock_text = alert._stock_text(product, data) if product and "qty" in data else False
+
+    def _context_figures(self):
+        self.ensure_one()
+        try:
+            data = json.loads(self.context_data or "{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _stock_text(self, product, data):
+        """ "4 Units on hand of 10 at the reorder point" and the like, in the product's unit."""
+        uom = product.uom_id.name or ""
+        qty = "%s %s" % (self._format_qty(data.get("qty", 0.0)), uom)
+        if "min_qty" in data:
+            return _(
+                "%(qty)s on hand, reorder point %(min)s %(uom)s",
+                qty=qty.strip(),
+                min=self._format_qty(data["min_qty"]),
+                uom=uom,
+            ).strip()
+        if "days_left" in data:
+            return _(
+                "%(qty)s on hand, about %(days)s day(s) of stock", qty=qty.strip(), days=data["days_left"]
+            )
+        if self.rule_id.check_type == "fixed_threshold":
+            return _(
+                "%(qty)s on hand, threshold %(limit)s %(uom)s",
+                qty=qty.strip(),
+                limit=self._format_qty(self.rule_id.threshold_qty),
+                uom=uom,
+            ).strip()
+        return _("%s on hand", qty.strip())
+
+    @api.model
+    def _format_qty(self, qty):
+        return ("%.3f" % float(qty or 0.0)).rstrip("0").rstrip(".")
 
     @api.depends("title", "record_name")
     def _compute_display_name(self):
@@ -142,13 +233,35 @@ class AlertInstance(models.Model):
         return True
 
     def action_open_resolve_wizard(self):
+        name = _("Resolve alert: %s", self.title) if len(self) == 1 else _("Resolve %s alerts", len(self))
         return {
+            "name": name,
             "type": "ir.actions.act_window",
             "res_model": "alert.resolve.wizard",
             "view_mode": "form",
             "target": "new",
             "context": {"default_alert_ids": [(6, 0, self.ids)]},
         }
+
+    def action_replenish(self):
+        """Button: Odoo's replenishment wizard for the alert's product (routes: buy, manufacture,
+        resupply), with the missing quantity up to the reorder point; a Buy route makes an RFQ."""
+        self.ensure_one()
+        if not self.product_id:
+            raise UserError(_("This alert is not about a product."))
+        self.env["product.replenish"].check_access_rights("create")
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_product_replenish")
+        missing = self.reorder_min_qty - self.qty_on_hand
+        context = {
+            "default_product_id": self.product_id.id,
+            "default_product_tmpl_id": self.product_id.product_tmpl_id.id,
+            "default_quantity": missing if missing > 0 else 1.0,
+        }
+        if self.warehouse_id:
+            context["default_warehouse_id"] = self.warehouse_id.id
+        action["name"] = _("Replenish %s", self.product_id.display_name)
+        action["context"] = context
+        return action
 
     def action_open_record(self):
         self.ensure_one()

@@ -42,11 +42,74 @@ TRANSACTIONAL_CHANNELS = ("in_app", "email")
 
 
 class DeliveryError(Exception):
-    """A delivery attempt failed; ``permanent`` errors are not retried."""
+    """A delivery attempt failed; ``permanent`` errors are not retried.  ``code`` says what
+    went wrong in a word the notification log turns into a sentence (see ERROR_CODES)."""
 
-    def __init__(self, message, permanent=False):
+    def __init__(self, message, permanent=False, code="internal"):
         super().__init__(message)
         self.permanent = permanent
+        self.code = code
+
+
+def error_sentence(code, channel_label):
+    """The sentence a user reads for an error ``code``: ``http:<status>``, ``smtp:<mail
+    failure type>`` or one of the words raised by the delivery job."""
+    kind, _sep, detail = (code or "").partition(":")
+    if kind == "http":
+        status = int(detail) if detail.isdigit() else 0
+        if status in (401, 403):
+            return _(
+                "The %(channel)s gateway refused our credentials (HTTP %(code)s): check the gateway's token.",
+                channel=channel_label,
+                code=status,
+            )
+        if status == 404:
+            return _("The %s gateway's address was not found (HTTP 404): check its URL.", channel_label)
+        if status == 408 or status == 504:
+            return _("The %s gateway took too long to answer; the message will be sent again.", channel_label)
+        if status == 429:
+            return _(
+                "The %s gateway is limiting how many messages we send; it will be sent again later.",
+                channel_label,
+            )
+        if status >= 500:
+            return _(
+                "The %(channel)s gateway had a problem of its own (HTTP %(code)s); the message will be sent again.",
+                channel=channel_label,
+                code=status,
+            )
+        return _(
+            "The %(channel)s gateway refused the message (HTTP %(code)s): the recipient's number or the "
+            "message may be invalid.",
+            channel=channel_label,
+            code=status,
+        )
+    if kind == "smtp":
+        if detail in ("mail_email_invalid", "mail_email_missing"):
+            return _("The recipient's email address is missing or invalid.")
+        if detail in ("mail_from_invalid", "mail_from_missing"):
+            return _(
+                "The sender address of alert emails is missing or refused: check the outgoing email settings."
+            )
+        return _("The mail server could not send the email (refused or unreachable).")
+    sentences = {
+        "no_address": _("The recipient has no address for %s: add it on their contact.", channel_label),
+        "no_gateway": _(
+            "No %s gateway is set up: an administrator adds one under Inventory > Alerts > SMS / Push Gateways.",
+            channel_label,
+        ),
+        "host_blocked": _("The %s gateway's address is not in the list of allowed hosts.", channel_label),
+        "timeout": _("The %s gateway did not answer in time; the message will be sent again.", channel_label),
+        "unreachable": _(
+            "The %s gateway could not be reached (network or address problem); the message will be sent again.",
+            channel_label,
+        ),
+        "worker_lost": _("Sending was interrupted before it finished; the message will be sent again."),
+        "mail_deleted": _("The email was deleted before it was sent; it will be prepared again."),
+    }
+    return sentences.get(kind) or _(
+        "An unexpected error stopped the sending; an administrator can read the details."
+    )
 
 
 class AlertNotification(models.Model):
@@ -93,7 +156,9 @@ class AlertNotification(models.Model):
     claimed_at = fields.Datetime(readonly=True)
     sent_at = fields.Datetime(readonly=True)
     delivered_at = fields.Datetime(readonly=True)
-    error_message = fields.Text(readonly=True)
+    error_message = fields.Text("Technical Details", readonly=True)
+    error_code = fields.Char(readonly=True, help="What went wrong, as a code: http:503, smtp:..., timeout...")
+    error_summary = fields.Char("Error", compute="_compute_error_summary")
     idempotency_key = fields.Char(
         required=True, readonly=True, copy=False, default=lambda self: uuid.uuid4().hex
     )
@@ -105,6 +170,17 @@ class AlertNotification(models.Model):
     _sql_constraints = [
         ("idempotency_key_unique", "UNIQUE(idempotency_key)", "The idempotency key must be unique."),
     ]
+
+    @api.depends("error_code", "error_message", "channel")
+    def _compute_error_summary(self):
+        labels = dict(self._fields["channel"]._description_selection(self.env))
+        for notification in self:
+            if notification.error_message or notification.error_code:
+                notification.error_summary = error_sentence(
+                    notification.error_code, labels.get(notification.channel, notification.channel or "")
+                )
+            else:
+                notification.error_summary = False
 
     def init(self):
         self.env.cr.execute(
@@ -175,6 +251,7 @@ class AlertNotification(models.Model):
             vals.update(
                 status="failed",
                 error_message=_("%(user)s has no address for %(channel)s.", user=user.name, channel=channel),
+                error_code="no_address",
             )
         return vals
 
@@ -257,11 +334,11 @@ class AlertNotification(models.Model):
                     notification._record_success(status)
             except DeliveryError as exc:
                 gateways["bus"].pop(notification.id, None)
-                notification._record_failure(str(exc), exc.permanent)
+                notification._record_failure(str(exc), exc.permanent, exc.code)
             except Exception as exc:  # anything else is recorded and retried, never lost
                 gateways["bus"].pop(notification.id, None)
                 _logger.exception("alert notification %s failed", notification.id)
-                notification._record_failure("%s: %s" % (type(exc).__name__, exc), False)
+                notification._record_failure("%s: %s" % (type(exc).__name__, exc), False, "internal")
             if notification == local[-1:]:
                 # one bus message list (one NOTIFY after commit) for every in-app notification
                 self.env["bus.bus"].sudo()._sendmany(list(gateways["bus"].values()))
@@ -282,26 +359,29 @@ class AlertNotification(models.Model):
 
     def _record_success(self, status):
         now = fields.Datetime.now()
-        vals = {"status": status, "error_message": False, "next_attempt_at": False}
+        vals = {"status": status, "error_message": False, "error_code": False, "next_attempt_at": False}
         if status in SENT_STATES:
             vals["sent_at"] = now
         if status == "delivered":
             vals["delivered_at"] = now
         self.write(vals)
 
-    def _record_failure(self, error, permanent=False):
+    def _record_failure(self, error, permanent=False, code="internal"):
         params = self.env["ir.config_parameter"].sudo()
         max_attempts = int(params.get_param("workflow_alerts.max_attempts", 5))
         base = int(params.get_param("workflow_alerts.retry_backoff_seconds", 30))
         for notification in self:
             if permanent or notification.attempt_count >= max_attempts:
-                notification.write({"status": "failed", "error_message": error, "next_attempt_at": False})
+                notification.write(
+                    {"status": "failed", "error_message": error, "error_code": code, "next_attempt_at": False}
+                )
             else:
                 delay = min(base * 2 ** max(notification.attempt_count - 1, 0), 3600)
                 notification.write(
                     {
                         "status": "retry",
                         "error_message": error,
+                        "error_code": code,
                         "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
                     }
                 )
@@ -375,7 +455,9 @@ class AlertNotification(models.Model):
             )
         gateway = gateways[self.channel]
         if not gateway:
-            raise DeliveryError(_("No active %s gateway is configured.", self.channel), permanent=True)
+            raise DeliveryError(
+                _("No active %s gateway is configured.", self.channel), permanent=True, code="no_gateway"
+            )
         payload = {
             "channel": self.channel,
             "to": self.recipient_address,
@@ -388,9 +470,12 @@ class AlertNotification(models.Model):
             # the outgoing-HTTP guard: allow-listed host, checked address, no redirect, bounded answer
             result = gateway._post(payload, {"Idempotency-Key": self.idempotency_key})
         except OutgoingHttpRefused as exc:
-            raise DeliveryError(exc.args[0], permanent=True) from exc
+            raise DeliveryError(exc.args[0], permanent=True, code="host_blocked") from exc
         if result.error:
-            raise DeliveryError(_("%(gw)s unreachable: %(err)s", gw=gateway.name, err=result.error))
+            raise DeliveryError(
+                _("%(gw)s unreachable: %(err)s", gw=gateway.name, err=result.error),
+                code="timeout" if result.timed_out else "unreachable",
+            )
         if result.redirect:
             raise DeliveryError(
                 _(
@@ -401,6 +486,7 @@ class AlertNotification(models.Model):
                     to=result.redirect,
                 ),
                 permanent=True,
+                code="http:%s" % result.status,
             )
         if not result.ok:
             raise DeliveryError(
@@ -411,6 +497,7 @@ class AlertNotification(models.Model):
                     text=result.excerpt,
                 ),
                 permanent=400 <= result.status < 500 and result.status not in (408, 429),
+                code="http:%s" % result.status,
             )
         data = result.json()
         return "delivered" if isinstance(data, dict) and data.get("status") == "delivered" else "sent"
@@ -434,7 +521,10 @@ class AlertNotification(models.Model):
             if mail.state == "sent":
                 notification._record_success("sent")
             elif mail.state == "exception":
-                notification._record_failure(mail.failure_reason or _("The mail server refused the email."))
+                notification._record_failure(
+                    mail.failure_reason or _("The mail server refused the email."),
+                    code="smtp:%s" % (mail.failure_type or "unknown"),
+                )
         return notifications
 
     @job(batch_size=500)
@@ -458,6 +548,7 @@ class AlertNotification(models.Model):
                     "status": "retry",
                     "next_attempt_at": now,
                     "error_message": _("The sending worker did not finish within %s seconds.", lease),
+                    "error_code": "worker_lost",
                 }
             )
         queued = self.search(
@@ -467,7 +558,14 @@ class AlertNotification(models.Model):
         lost = self.search(
             [("status", "=", "queued"), ("mail_id", "=", False), ("channel", "=", "email")], limit=limit
         )
-        lost.write({"status": "retry", "next_attempt_at": now, "error_message": _("The email was deleted.")})
+        lost.write(
+            {
+                "status": "retry",
+                "next_attempt_at": now,
+                "error_message": _("The email was deleted."),
+                "error_code": "mail_deleted",
+            }
+        )
         self.env["alert.throttle"]._purge()
         if self.search_count(
             [("status", "in", ("pending", "retry")), ("next_attempt_at", "<=", now)], limit=1

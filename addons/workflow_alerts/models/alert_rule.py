@@ -401,14 +401,54 @@ class AlertRule(models.Model):
         return rule
 
     def action_check_now(self):
-        """Button: evaluate the rule at once."""
+        """Button: evaluate the rules at once and say what was found (a notification)."""
         rpc_args.check_records(self, "action_check_now: the alert rules")
         self.env["alert.instance"].check_access_rights("create")
+        lines = []
         for rule in self.sudo():
             if rule.alert_type not in POLLED_TYPES:
                 raise UserError(_("Only inventory, threshold and scheduled rules are checked periodically."))
-            rule._evaluate()
-        return True
+            report = {}
+            new_alerts = rule._evaluate(report=report)
+            lines.append(
+                rule._check_report(report.get("found", 0), len(new_alerts), report.get("resolved", 0))
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Check done: %s", self.name) if len(self) == 1 else _("Check done"),
+                "message": "\n".join(lines),
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _check_report(self, found, new, resolved):
+        """ "3 products below their reorder point, 2 new alerts, 1 resolved." """
+        self.ensure_one()
+        if self.alert_type == "inventory":
+            check = self.check_type or "reorder_point"
+            if check == "fixed_threshold":
+                what = _("%s product(s) at or below the threshold", found)
+            elif check == "days_of_stock":
+                what = _(
+                    "%(n)s product(s) with less than %(days)s days of stock",
+                    n=found,
+                    days=self.days_threshold,
+                )
+            elif check == "percentage":
+                what = _(
+                    "%(n)s product(s) below %(pct)s%% of their reorder point", n=found, pct=self.percentage
+                )
+            else:
+                what = _("%s product(s) below their reorder point", found)
+        else:
+            what = _("%s record(s) match the condition", found)
+        return _(
+            "%(what)s, %(new)s new alert(s), %(resolved)s resolved.", what=what, new=new, resolved=resolved
+        )
 
     def action_view_alerts(self):
         self.ensure_one()
@@ -445,9 +485,11 @@ class AlertRule(models.Model):
             )
         return len(ids)
 
-    def _evaluate(self):
-        """Raise alerts for what breaches the rule now and resolve those that recovered."""
+    def _evaluate(self, report=None):
+        """Raise alerts for what breaches the rule now and resolve those that recovered.
+        ``report`` (a dict) receives ``found`` (records breaching) and ``resolved`` (alerts closed)."""
         self.ensure_one()
+        report = {} if report is None else report
         if self.alert_type == "inventory":
             breaches = self.env["alert.inventory.monitor"]._breaches(self)
             model = "product.product"
@@ -457,6 +499,7 @@ class AlertRule(models.Model):
             breaches = {rid: {} for rid in ids}
         elif self.alert_type == "schedule":
             count = self.env[self.model_name].search_count(self._domain())
+            report["found"] = count
             if count:
                 return self._trigger(
                     [
@@ -468,11 +511,16 @@ class AlertRule(models.Model):
                         }
                     ]
                 )
-            self._auto_resolve(model_name=self.model_name, keep_ids=set(), all_records=True)
+            report["resolved"] = len(
+                self._auto_resolve(model_name=self.model_name, keep_ids=set(), all_records=True)
+            )
             return self.env["alert.instance"]
         else:
             raise UserError(_("Rule %s is not checked periodically.", self.name))
-        self._auto_resolve(model_name=model, keep_ids=set(breaches), breaches=breaches)
+        report["found"] = len(breaches)
+        report["resolved"] = len(
+            self._auto_resolve(model_name=model, keep_ids=set(breaches), breaches=breaches)
+        )
         candidates = [
             {"model_name": model, "record_id": rid, "context": ctx} for rid, ctx in breaches.items()
         ]

@@ -6,3 +6,5 @@ from . import test_event
 from . import test_rules
 from . import test_gateway_security
 from . import test_bad_input
+from . import test_display
+from . import test_tour

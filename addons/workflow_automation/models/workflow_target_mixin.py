@@ -53,10 +53,25 @@ class WorkflowTargetMixin(models.AbstractModel):
         return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
 
     @api.depends("model_name", "record_id")
+    @api.depends_context("uid")
     def _compute_record_ref(self):
+        """The record as a link, when it exists and the current user may read it (a link the
+        user cannot open would make the whole form fail to load); one query per model."""
+        readable = defaultdict(set)
+        for model_name, ids in self._target_ids_by_model().items():
+            Model = self.env[model_name]
+            if Model.check_access_rights("read", raise_exception=False):
+                readable[model_name] = set(Model.browse(ids).exists()._filter_access_rules("read").ids)
         for rec in self:
-            valid = rec.model_name in self.env and rec.record_id
+            valid = rec.record_id in readable.get(rec.model_name, ())
             rec.record_ref = f"{rec.model_name},{rec.record_id}" if valid else False
+
+    def _target_ids_by_model(self):
+        ids_by_model = defaultdict(set)
+        for rec in self:
+            if rec.model_name and rec.record_id and rec.model_name in self.env:
+                ids_by_model[rec.model_name].add(rec.record_id)
+        return {model_name: list(ids) for model_name, ids in ids_by_model.items()}
 
     def _get_record(self):
         """The target record (sudo), or None when its model is gone; empty when it was deleted."""

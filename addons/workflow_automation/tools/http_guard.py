@@ -453,6 +453,7 @@ class Result:
     duration: float = 0.0
     error: str = ""
     address: str = ""
+    timed_out: bool = False
 
     @property
     def ok(self):
@@ -601,11 +602,13 @@ def send(
             conn.close()
         if expired.is_set() or isinstance(result.error, str) and "timed out" in result.error:
             result.error = _("no complete answer within %s s", round(timeout, 2))
+            result.timed_out = True
         break
     else:
         result.error = "; ".join(errors) or _("no address to connect to")
     if not result.address and not result.error:
         result.error = _("no complete answer within %s s", round(timeout, 2))
+        result.timed_out = True
     result.duration = time.monotonic() - start
     _logger.info(
         "outgoing %s %s://%s%s -> %s (%s, %.3f s)",  # no query string: it may hold a key

@@ -6,6 +6,7 @@ from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from odoo.addons.workflow_automation.tools import rpc_args
 from odoo.addons.workflow_automation.tools.jobs import job
@@ -78,6 +79,12 @@ class SlaTracking(models.Model):
     )
     elapsed_hours = fields.Float(string="Elapsed (h)", compute="_compute_live")
     time_left_hours = fields.Float(string="Time Left (h)", compute="_compute_live")
+    duration_text = fields.Char(
+        string="Time",
+        compute="_compute_live",
+        help="Met in ... of ..., Breached by ..., or the business time left.",
+    )
+    sla_model_id = fields.Many2one(related="sla_id.model_id", string="Document Type")
 
     _sql_constraints = [
         (
@@ -111,12 +118,46 @@ class SlaTracking(models.Model):
             target = rec.target_hours or 0.0
             if not rec.started_at or not rec.sla_id:
                 rec.progress = rec.elapsed_hours = rec.time_left_hours = 0.0
+                rec.duration_text = False
                 continue
             until = rec.completed_at or now
             seconds = clock.elapsed(rec.sla_id._calendar(), rec.started_at, until, pauses[rec.id])
             rec.elapsed_hours = seconds / 3600.0
             rec.progress = 100.0 * rec.elapsed_hours / target if target else 0.0
             rec.time_left_hours = target - rec.elapsed_hours
+            rec.duration_text = rec._duration_text()
+
+    def _format_duration(self, hours):
+        """Business hours as people say them: "2 h 10 min", "35 min", "4 h"."""
+        minutes = int(round(abs(hours or 0.0) * 60))
+        h, m = divmod(minutes, 60)
+        if h and m:
+            return _("%(h)s h %(m)s min", h=h, m=m)
+        if h:
+            return _("%s h", h)
+        return _("%s min", m)
+
+    def _duration_text(self):
+        """The SLA's time in words, on business hours: "Met in 2 h 10 min of 4 h",
+        "Breached by 35 min", "3 h 20 min left", "Paused, 1 h left"."""
+        self.ensure_one()
+        if self.status == "cancelled":
+            return _("Cancelled")
+        if self.status == "met":
+            return _(
+                "Met in %(actual)s of %(target)s",
+                actual=self._format_duration(self.actual_hours),
+                target=self._format_duration(self.target_hours),
+            )
+        late = self.breach_duration_hours if self.completed_at else self.elapsed_hours - self.target_hours
+        if self.status == "breached":
+            return _("Breached by %s", self._format_duration(max(late, 0.0)))
+        left = self.time_left_hours
+        if left <= 0:
+            return _("Overdue by %s", self._format_duration(-left))
+        if self.status == "paused":
+            return _("Paused, %s left", self._format_duration(left))
+        return _("%s left", self._format_duration(left))
 
     def _sla_pauses(self):
         """{tracking id: [(paused_at, resumed_at or None), ...]} in one query."""
@@ -559,21 +600,26 @@ class SlaTracking(models.Model):
 
     def _sla_message(self, kind, info):
         self.ensure_one()
+        # the due date in the business hours' time zone, as the people who work them read it
+        tz = self.sla_id._calendar().tz or self.env.user.tz or "UTC"
         values = {
             "sla": self.sla_id.name,
-            "record": self.record_name or "%s,%s" % (self.model_name, self.record_id),
-            "due": fields.Datetime.to_string(self.due_at),
+            "record": self.record_name
+            or "%s #%s" % (self.sla_id.model_id.name or self.model_name, self.record_id),
+            "due": "%s (%s)" % (format_datetime(self.env, self.due_at, tz=tz, dt_format="short"), tz)
+            if self.due_at
+            else _("no due date"),
         }
         if kind == "warning":
             return _(
-                "SLA %(sla)s on %(record)s: %(pct)s%% of the target used, due %(due)s UTC.",
+                "SLA %(sla)s on %(record)s: %(pct)s%% of the target used, due %(due)s.",
                 pct=round(info),
                 **values,
             )
         if kind == "breach":
-            return _("SLA %(sla)s on %(record)s is breached: it was due %(due)s UTC.", **values)
+            return _("SLA %(sla)s on %(record)s is breached: it was due %(due)s.", **values)
         message = _(
-            "SLA %(sla)s on %(record)s escalated (%(pct)s%% of the target, due %(due)s UTC).",
+            "SLA %(sla)s on %(record)s escalated (%(pct)s%% of the target, due %(due)s).",
             pct=round(info.elapsed_percent),
             **values,
         )
@@ -700,6 +746,49 @@ class SlaTracking(models.Model):
         if not self._get_record():
             raise UserError(_("The record of this SLA no longer exists."))
         return super().action_open_record()
+
+    @api.model
+    def _dashboard_domains(self):
+        """The domains behind the dashboard's figures; the search view has the same filters
+        (kpi_running, kpi_at_risk, kpi_breached, kpi_month) so a figure opens its trackings."""
+        month_start = fields.Date.context_today(self).replace(day=1)
+        return {
+            "running": [("status", "in", ("active", "paused")), ("completed_at", "=", False)],
+            "at_risk": [
+                ("status", "=", "active"),
+                ("completed_at", "=", False),
+                ("risk_state", "=", "warning"),
+            ],
+            "breached": [("status", "=", "breached"), ("completed_at", "=", False)],
+            "month": [
+                "|",
+                "&",
+                ("status", "=", "met"),
+                ("completed_at", ">=", month_start),
+                "&",
+                ("status", "=", "breached"),
+                ("breached_at", ">=", month_start),
+            ],
+        }
+
+    @api.model
+    def retrieve_dashboard(self):
+        """The SLA dashboard's key figures, counted on the trackings the user may read:
+        running, at risk (past a warning level), breached and still open, and the share met
+        of the SLAs that were met or breached this month (None when there is none)."""
+        domains = self._dashboard_domains()
+        figures = {key: self.search_count(domains[key]) for key in ("running", "at_risk", "breached")}
+        outcomes = {
+            group["status"]: group["__count"]
+            for group in self.read_group(domains["month"], ["status"], ["status"], lazy=False)
+        }
+        finished = sum(outcomes.values())
+        figures.update(
+            month_met=outcomes.get("met", 0),
+            month_finished=finished,
+            achieved_percent=round(100.0 * outcomes.get("met", 0) / finished) if finished else None,
+        )
+        return figures
 
     @api.model
     def get_sla_status(self, model_name, record_ids):
