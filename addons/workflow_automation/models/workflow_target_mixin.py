@@ -83,14 +83,9 @@ class WorkflowTargetMixin(models.AbstractModel):
     def _get_records(self):
         """{pointer id: its target record (sudo)} for the pointers whose record still exists;
         one query per model for the whole recordset."""
-        ids_by_model = defaultdict(set)
-        for rec in self:
-            if rec.model_name and rec.record_id:
-                ids_by_model[rec.model_name].add(rec.record_id)
         alive = {
             model_name: set(self.env[model_name].sudo().browse(ids).exists().ids)
-            for model_name, ids in ids_by_model.items()
-            if model_name in self.env
+            for model_name, ids in self._target_ids_by_model().items()
         }
         return {
             rec.id: self.env[rec.model_name].sudo().browse(rec.record_id)
