@@ -163,14 +163,13 @@ class SlaDefinition(models.Model):
                     model, sla[fname], _("%(label)s of SLA %(sla)s", label=label, sla=sla.name)
                 )
 
-    @api.constrains("name", "code", "description", "alert_rule_code", *DOMAIN_FIELDS)
+    @api.constrains("name", "code", "description", *DOMAIN_FIELDS)
     def _check_sizes(self):
         limits = dict.fromkeys(DOMAIN_FIELDS, rpc_args.MAX_COMMENT)
         limits.update(
             name=rpc_args.MAX_NAME,
             code=rpc_args.MAX_CODE,
             description=rpc_args.MAX_COMMENT,
-            alert_rule_code=rpc_args.MAX_CODE,
         )
         rpc_args.check_sizes(self, limits)
 
