@@ -21,6 +21,9 @@
         "web.assets_backend": [
             "workflow_analytics/static/src/**/*",
         ],
+        "web.assets_tests": [
+            "workflow_analytics/static/tests/tours/**/*",
+        ],
     },
     "installable": True,
     "application": False,

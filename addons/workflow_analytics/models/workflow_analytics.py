@@ -256,7 +256,8 @@ class WorkflowAnalytics(models.AbstractModel):
             SQL(
                 """
                 WITH iv AS MATERIALIZED (
-                    SELECT instance_id, COALESCE(state_code, state_name) AS key, state_name, sequence, is_rework,
+                    SELECT instance_id, workflow_id, COALESCE(state_code, state_name) AS key, state_name, sequence,
+                           is_rework,
                            is_final, duration_hours,
                            %(cycle)s AS cycle_hours
                       FROM (%(iv)s) x
@@ -264,10 +265,10 @@ class WorkflowAnalytics(models.AbstractModel):
                 total AS (SELECT sum(c) AS hours, count(*) AS n
                             FROM (SELECT max(cycle_hours) AS c FROM iv GROUP BY instance_id) t),
                 states AS (
-                    SELECT key, max(state_name) AS name, count(*) AS visits,
+                    SELECT workflow_id, key, max(state_name) AS name, count(*) AS visits,
                            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY duration_hours) AS pct,
                            sum(duration_hours) AS hours, min(sequence) AS first_step
-                      FROM iv WHERE NOT is_final GROUP BY key
+                      FROM iv WHERE NOT is_final GROUP BY workflow_id, key
                 ),
                 paths AS (
                     SELECT instance_id, string_agg(state_name, ' → ' ORDER BY sequence) AS path,
@@ -283,7 +284,7 @@ class WorkflowAnalytics(models.AbstractModel):
                     SELECT width_bucket(cycle_hours, %(edges)s::double precision[]) AS b, count(*) AS n
                       FROM paths GROUP BY 1
                 )
-                SELECT 'state', s.key, s.name, s.visits, s.pct[1], s.pct[2], s.hours,
+                SELECT 'state', s.workflow_id || ':' || s.key, s.name, s.visits, s.pct[1], s.pct[2], s.hours,
                        s.hours / NULLIF(t.hours, 0), s.first_step
                   FROM states s, total t
                 UNION ALL
@@ -324,6 +325,8 @@ class WorkflowAnalytics(models.AbstractModel):
                 rework = {"count": count, "rate": _r(share, 4)}
             else:
                 hist[extra] = count
+        for state in states:
+            state["key"] = self._state_key(scope, state["key"])
         states.sort(key=lambda s: (s["step"], s["key"]))
         with_share = [s for s in states if s["share"]]
         bottleneck = max(with_share, key=lambda s: s["share"]) if with_share else None
@@ -430,14 +433,28 @@ class WorkflowAnalytics(models.AbstractModel):
         """Running instances per state now."""
         self.env.cr.execute(
             SQL(
-                """SELECT COALESCE(s.code, s.name->>'en_US'), count(*)
+                """SELECT i.live_workflow_id || ':' || COALESCE(s.code, s.name->>'en_US'), count(*)
                      FROM workflow_instance i JOIN workflow_state s ON s.id = i.current_state_id
                     WHERE i.id IN %s AND i.status = 'active'
                     GROUP BY 1""",
                 scope["instances"],
             )
         )
-        return dict(self.env.cr.fetchall())
+        return {self._state_key(scope, key): n for key, n in self.env.cr.fetchall()}
+
+    @api.model
+    def _state_key(self, scope, key):
+        """States are told apart by their code; across several workflows by workflow and code."""
+        return key.split(":", 1)[1] if len(scope["definitions"]) == 1 else key
+
+    @api.model
+    def _state_domain(self, scope, key, prefix=""):
+        wf, code = key.split(":", 1) if ":" in (key or "") else (None, key or "")
+        domain = [(f"{prefix}code" if prefix else "state_code", "=", code)]
+        if wf and wf.isdigit():
+            field = "live_workflow_id" if prefix else "workflow_id"
+            domain.append((field, "=", int(wf)))
+        return domain
 
     # ------------------------------------------------------------------
     # drill-down: the records behind a figure
@@ -459,7 +476,7 @@ class WorkflowAnalytics(models.AbstractModel):
             "cycle": done,
             "cancelled": [("status", "=", "cancelled"), ("completed_at", ">=", p0), ("completed_at", "<", p1)],
             "running": running,
-            "queue": [("status", "=", "active"), ("current_state_id.code", "=", key or "")],
+            "queue": [("status", "=", "active")] + self._state_domain(scope, key, "current_state_id."),
         }
         if figure in instance_domains:
             return {
@@ -480,7 +497,7 @@ class WorkflowAnalytics(models.AbstractModel):
         if figure in ("state", "bottleneck", "rework", "intervals"):
             domain = list(interval_base)
             if figure in ("state", "bottleneck") and key:
-                domain.append(("state_code", "=", key))
+                domain += self._state_domain(scope, key)
             if figure == "rework":
                 domain.append(("is_rework", "=", True))
             return {

@@ -1,1 +1,1 @@
-from . import test_analytics, test_export
+from . import test_analytics, test_dashboard, test_export
