@@ -12,7 +12,6 @@ from werkzeug.exceptions import BadRequest
 
 from odoo import _, http
 from odoo.http import request
-from odoo.tools import SQL
 
 BATCH = 2000
 LIFECYCLE = {
@@ -96,7 +95,18 @@ class WorkflowAnalyticsExport(http.Controller):
             buf.truncate()
             for case, wf, doc, activity, ts, resource, action, transition, status in batch:
                 writer.writerow(
-                    [case, wf, doc, activity, _iso(ts), resource or "", LIFECYCLE.get(action, "complete"), action, transition or "", status]
+                    [
+                        case,
+                        wf,
+                        doc,
+                        activity,
+                        _iso(ts),
+                        resource or "",
+                        LIFECYCLE.get(action, "complete"),
+                        action,
+                        transition or "",
+                        status,
+                    ]
                 )
             yield buf.getvalue().encode()
 
@@ -111,19 +121,23 @@ class WorkflowAnalyticsExport(http.Controller):
                         out.append("  </trace>\n")
                     current = case
                     out.append(
-                        f"  <trace>\n    <string key=\"concept:name\" value={quoteattr(str(case))}/>\n"
-                        f"    <string key=\"workflow\" value={quoteattr(wf or '')}/>\n"
-                        f"    <string key=\"document\" value={quoteattr(doc or '')}/>\n"
-                        f"    <string key=\"case:status\" value={quoteattr(status or '')}/>\n"
+                        f'  <trace>\n    <string key="concept:name" value={quoteattr(str(case))}/>\n'
+                        f'    <string key="workflow" value={quoteattr(wf or "")}/>\n'
+                        f'    <string key="document" value={quoteattr(doc or "")}/>\n'
+                        f'    <string key="case:status" value={quoteattr(status or "")}/>\n'
                     )
                 out.append(
                     "    <event>\n"
-                    f"      <string key=\"concept:name\" value={quoteattr(activity or '')}/>\n"
-                    f"      <date key=\"time:timestamp\" value=\"{_iso(ts)}\"/>\n"
-                    f"      <string key=\"org:resource\" value={quoteattr(resource or '')}/>\n"
-                    f"      <string key=\"lifecycle:transition\" value=\"{LIFECYCLE.get(action, 'complete')}\"/>\n"
-                    f"      <string key=\"action\" value={quoteattr(action or '')}/>\n"
-                    + (f"      <string key=\"transition\" value={quoteattr(transition)}/>\n" if transition else "")
+                    f'      <string key="concept:name" value={quoteattr(activity or "")}/>\n'
+                    f'      <date key="time:timestamp" value="{_iso(ts)}"/>\n'
+                    f'      <string key="org:resource" value={quoteattr(resource or "")}/>\n'
+                    f'      <string key="lifecycle:transition" value="{LIFECYCLE.get(action, "complete")}"/>\n'
+                    f'      <string key="action" value={quoteattr(action or "")}/>\n'
+                    + (
+                        f'      <string key="transition" value={quoteattr(transition)}/>\n'
+                        if transition
+                        else ""
+                    )
                     + "    </event>\n"
                 )
             yield "".join(out).encode()

@@ -20,14 +20,18 @@ def build_demo_history(env):
     now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
     admin = env.ref("base.user_admin")
     demo = env.ref("base.user_demo", raise_if_not_found=False) or admin
-    partners = env["res.partner"].search([("is_company", "=", True)], limit=40) or env["res.partner"].search([], limit=40)
+    partners = env["res.partner"].search([("is_company", "=", True)], limit=40) or env["res.partner"].search(
+        [], limit=40
+    )
     Instance, History = env["workflow.instance"].sudo(), env["workflow.history"].sudo()
 
     def states(definition):
         return {s.code: s for s in definition.state_ids}
 
     def transition(definition, a, b):
-        return definition.transition_ids.filtered(lambda t: t.from_state_id.code == a and t.to_state_id.code == b)[:1]
+        return definition.transition_ids.filtered(
+            lambda t: t.from_state_id.code == a and t.to_state_id.code == b
+        )[:1]
 
     def build(definition, path, start, user):
         st = states(definition)
@@ -54,7 +58,9 @@ def build_demo_history(env):
                 "started_at": stamps[0][1],
                 "state_entered_at": last_at,
                 "completed_at": last_at if final else False,
-                "due_at": stamps[0][1] + timedelta(hours=definition.timeout_hours) if definition.timeout_hours else False,
+                "due_at": stamps[0][1] + timedelta(hours=definition.timeout_hours)
+                if definition.timeout_hours
+                else False,
                 "company_id": definition.company_id.id,
                 "started_by": user.id,
             }
@@ -101,20 +107,24 @@ def build_demo_history(env):
         entered = dict(stamps).get("review")
         if not entered:
             continue
-        request = env["approval.request"].sudo().create(
-            {
-                "instance_id": inst.id,
-                "state_id": review_state.id,
-                "model_name": "res.partner",
-                "record_id": inst.record_id,
-                "record_name": inst.record_name,
-                "approval_type": "sequential",
-                "requested_at": entered,
-                "company_id": inst.company_id.id,
-                "requested_by": admin.id,
-                "status": "pending" if inst.status == "active" else ("approved" if ok else "rejected"),
-                "completed_at": inst.completed_at,
-            }
+        request = (
+            env["approval.request"]
+            .sudo()
+            .create(
+                {
+                    "instance_id": inst.id,
+                    "state_id": review_state.id,
+                    "model_name": "res.partner",
+                    "record_id": inst.record_id,
+                    "record_name": inst.record_name,
+                    "approval_type": "sequential",
+                    "requested_at": entered,
+                    "company_id": inst.company_id.id,
+                    "requested_by": admin.id,
+                    "status": "pending" if inst.status == "active" else ("approved" if ok else "rejected"),
+                    "completed_at": inst.completed_at,
+                }
+            )
         )
         first_done = entered + timedelta(hours=admin_h)
         votes = [

@@ -47,7 +47,9 @@ class WorkflowAnalytics(models.AbstractModel):
         today = fields.Date.context_today(self)
         try:
             date_to = fields.Date.to_date(filters.get("date_to")) or today
-            date_from = fields.Date.to_date(filters.get("date_from")) or date_to - timedelta(days=DEFAULT_DAYS - 1)
+            date_from = fields.Date.to_date(filters.get("date_from")) or date_to - timedelta(
+                days=DEFAULT_DAYS - 1
+            )
         except ValueError as exc:
             raise ValidationError(_("The period must be given as dates (YYYY-MM-DD).")) from exc
         if date_from > date_to:
@@ -124,7 +126,9 @@ class WorkflowAnalytics(models.AbstractModel):
             "period": {
                 "date_from": fields.Date.to_string(flt["date_from"]),
                 "date_to": fields.Date.to_string(flt["date_to"]),
-                "previous_from": fields.Date.to_string(flt["date_from"] - (flt["date_to"] - flt["date_from"]) - timedelta(days=1)),
+                "previous_from": fields.Date.to_string(
+                    flt["date_from"] - (flt["date_to"] - flt["date_from"]) - timedelta(days=1)
+                ),
                 "previous_to": fields.Date.to_string(flt["date_from"] - timedelta(days=1)),
             },
             "definitions": [{"id": d.id, "name": d.display_name} for d in scope["definitions"]],
@@ -150,7 +154,10 @@ class WorkflowAnalytics(models.AbstractModel):
     @api.model
     def _attach_previous(self, current, previous):
         """Give each keyed line of the current period the value of the previous one."""
-        for key, fields_ in (("states", ("p50", "p90", "share")), ("variants", ("count", "share", "median_hours"))):
+        for key, fields_ in (
+            ("states", ("p50", "p90", "share")),
+            ("variants", ("count", "share", "median_hours")),
+        ):
             prev = {line["key"]: line for line in previous[key]}
             for line in current[key]:
                 old = prev.get(line["key"], {})
@@ -466,7 +473,10 @@ class WorkflowAnalytics(models.AbstractModel):
         scope = self._scope(flt)
         p0, p1 = fields.Datetime.to_string(flt["p0"]), fields.Datetime.to_string(flt["p1"])
         end = fields.Datetime.to_string(min(flt["p1"], fields.Datetime.now()))
-        base = [("live_workflow_id", "in", scope["definitions"].ids), ("company_id", "in", scope["company_ids"])]
+        base = [
+            ("live_workflow_id", "in", scope["definitions"].ids),
+            ("company_id", "in", scope["company_ids"]),
+        ]
         base += self._extra_instance_domain(flt)
         done = [("status", "=", "completed"), ("completed_at", ">=", p0), ("completed_at", "<", p1)]
         running = [("started_at", "<", end), "|", ("status", "=", "active"), ("completed_at", ">=", end)]
@@ -474,7 +484,11 @@ class WorkflowAnalytics(models.AbstractModel):
             "started": [("started_at", ">=", p0), ("started_at", "<", p1)],
             "completed": done,
             "cycle": done,
-            "cancelled": [("status", "=", "cancelled"), ("completed_at", ">=", p0), ("completed_at", "<", p1)],
+            "cancelled": [
+                ("status", "=", "cancelled"),
+                ("completed_at", ">=", p0),
+                ("completed_at", "<", p1),
+            ],
             "running": running,
             "queue": [("status", "=", "active")] + self._state_domain(scope, key, "current_state_id."),
         }
@@ -536,7 +550,9 @@ class WorkflowAnalytics(models.AbstractModel):
     def _event_log_query(self, filters):
         """The event log query of the workflows the caller may read (access resolved now)."""
         flt = self._parse_filters(filters) if (filters or {}).get("date_from") else None
-        scope = self._scope(flt or self._parse_filters({"workflow_ids": (filters or {}).get("workflow_ids") or []}))
+        scope = self._scope(
+            flt or self._parse_filters({"workflow_ids": (filters or {}).get("workflow_ids") or []})
+        )
         lang = self.env.lang or "en_US"
         period = SQL("i.started_at >= %s AND i.started_at < %s", flt["p0"], flt["p1"]) if flt else SQL("TRUE")
         return SQL(

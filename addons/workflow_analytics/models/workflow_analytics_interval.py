@@ -120,15 +120,19 @@ class WorkflowAnalyticsInterval(models.Model):
     _order = "entered_at desc, id desc"
     _rec_name = "state_name"
 
-    instance_id = fields.Many2one("workflow.instance", string="Instance", readonly=True)
-    workflow_id = fields.Many2one("workflow.definition", string="Workflow", readonly=True)
+    instance_id = fields.Many2one("workflow.instance", readonly=True)
+    workflow_id = fields.Many2one("workflow.definition", readonly=True)
     version_id = fields.Many2one("workflow.definition", string="Version Run", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    state_id = fields.Many2one("workflow.state", string="State", readonly=True)
-    state_code = fields.Char(string="State Code", readonly=True)
-    state_name = fields.Char(string="State Name", readonly=True)
-    sequence = fields.Integer(string="Step", readonly=True, help="Position of this state in the instance's path.")
-    visit = fields.Integer(readonly=True, help="1 the first time the instance is in this state, 2 when it came back...")
+    company_id = fields.Many2one("res.company", readonly=True)
+    state_id = fields.Many2one("workflow.state", string="State of the Version Run", readonly=True)
+    state_code = fields.Char(readonly=True)
+    state_name = fields.Char(string="State", readonly=True)
+    sequence = fields.Integer(
+        string="Step", readonly=True, help="Position of this state in the instance's path."
+    )
+    visit = fields.Integer(
+        readonly=True, help="1 the first time the instance is in this state, 2 when it came back..."
+    )
     is_rework = fields.Boolean(string="Rework", readonly=True, help="The instance came back to this state.")
     entered_by = fields.Many2one("res.users", readonly=True)
     entered_at = fields.Datetime(string="Entered", readonly=True)
@@ -138,7 +142,6 @@ class WorkflowAnalyticsInterval(models.Model):
     transition_id = fields.Many2one("workflow.transition", string="Transition Taken", readonly=True)
     duration_hours = fields.Float(string="Hours", readonly=True, group_operator="avg")
     business_hours = fields.Float(
-        string="Business Hours",
         readonly=True,
         group_operator="avg",
         help="Working hours of the company's calendar spent in the state.",
@@ -183,4 +186,6 @@ class WorkflowAnalyticsInterval(models.Model):
         if not self.env.su:
             instances = self.env["workflow.instance"]._search([])
             domain = expression.AND([list(domain or []), [("instance_id", "in", instances)]])
-        return super()._search(domain, offset=offset, limit=limit, order=order, access_rights_uid=access_rights_uid)
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, access_rights_uid=access_rights_uid
+        )

@@ -44,7 +44,11 @@ class WorkflowDefinition(models.Model):
             definition.analytics_cycle_p50 = (figures.get("cycle") or {}).get("p50") or 0.0
             definition.analytics_cycle_p90 = (figures.get("cycle") or {}).get("p90") or 0.0
             definition.analytics_bottleneck = (
-                _("%(state)s (%(share)s%% of the cycle time)", state=bottleneck["name"], share=round(bottleneck["share"] * 100))
+                _(
+                    "%(state)s (%(share)s%% of the cycle time)",
+                    state=bottleneck["name"],
+                    share=round(bottleneck["share"] * 100),
+                )
                 if bottleneck
                 else False
             )
@@ -92,7 +96,11 @@ class WorkflowDefinition(models.Model):
             "date_from": fields.Date.to_string(today - timedelta(days=7)),
             "date_to": fields.Date.to_string(today - timedelta(days=1)),
         }
-        analytics = self.env["workflow.analytics"].with_user(owner).with_context(allowed_company_ids=owner.company_ids.ids)
+        analytics = (
+            self.env["workflow.analytics"]
+            .with_user(owner)
+            .with_context(allowed_company_ids=owner.company_ids.ids)
+        )
         data = analytics.get_dashboard(filters)
         body = self.env["ir.qweb"]._render(
             "workflow_analytics.analytics_digest_email",
@@ -114,4 +122,8 @@ class WorkflowDefinition(models.Model):
             return ""
         if value == previous:
             return _("unchanged")
-        return _("%(sign)s%(diff)s since the week before", sign="+" if value > previous else "", diff=round(value - previous, 2))
+        return _(
+            "%(sign)s%(diff)s since the week before",
+            sign="+" if value > previous else "",
+            diff=round(value - previous, 2),
+        )

@@ -62,7 +62,13 @@ class AnalyticsCase(WorkflowCase):
         cls.make("A", [("draft", T(2, 9)), ("review", T(2, 10)), ("done", T(2, 14))], mgr)
         cls.make(
             "B",
-            [("draft", T(2, 9)), ("review", T(2, 11)), ("draft", T(2, 12)), ("review", T(2, 13)), ("done", T(2, 21))],
+            [
+                ("draft", T(2, 9)),
+                ("review", T(2, 11)),
+                ("draft", T(2, 12)),
+                ("review", T(2, 13)),
+                ("done", T(2, 21)),
+            ],
             mgr,
         )
         cls.make("C", [("draft", T(6, 16)), ("review", T(6, 16, 30)), ("done", T(8, 20))], mgr)
@@ -83,11 +89,19 @@ class AnalyticsCase(WorkflowCase):
                 cls.vote(r1, mgr, T(2, 10), T(2, 14), "approved"),
                 cls.vote(r1, cls.paul, T(2, 10), T(2, 11), "approved"),
                 cls.vote(r2, cls.paul, T(2, 13), T(2, 15), "rejected"),
-                dict(cls.vote(r2, mgr, T(2, 13), False, "skipped"), delegated_to=cls.paul.id, delegated_at=T(3, 13, 30)),
+                dict(
+                    cls.vote(r2, mgr, T(2, 13), False, "skipped"),
+                    delegated_to=cls.paul.id,
+                    delegated_at=T(3, 13, 30),
+                ),
             ]
         )
         cls.env.flush_all()
-        cls.filters = {"date_from": "2026-03-02", "date_to": "2026-03-08", "workflow_ids": [cls.definition.id]}
+        cls.filters = {
+            "date_from": "2026-03-02",
+            "date_to": "2026-03-08",
+            "workflow_ids": [cls.definition.id],
+        }
 
     @classmethod
     def make(cls, key, path, user, cancelled_at=None, due_at=None):

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import T, AnalyticsCase
+from .common import AnalyticsCase, T
 
 
 @tagged("post_install", "-at_install")
@@ -49,7 +49,9 @@ class TestIntervals(AnalyticsCase):
             ["duration_hours:sum"],
             ["state_code"],
         )
-        self.assertEqual({g["state_code"]: g["duration_hours"] for g in groups}, {"draft": 4.5, "review": 64.5})
+        self.assertEqual(
+            {g["state_code"]: g["duration_hours"] for g in groups}, {"draft": 4.5, "review": 64.5}
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -69,7 +71,9 @@ class TestFigures(AnalyticsCase):
         self.assertEqual(self.data["period"]["previous_from"], "2026-02-23")
         self.assertEqual(self.data["period"]["previous_to"], "2026-03-01")
         p = self.prev
-        self.assertEqual((p["started"], p["completed"], p["cancelled"], p["running"], p["overdue"]), (1, 1, 0, 0, 0))
+        self.assertEqual(
+            (p["started"], p["completed"], p["cancelled"], p["running"], p["overdue"]), (1, 1, 0, 0, 0)
+        )
 
     def test_cycle_time_percentiles(self):
         # cycles 5, 12, 52 hours: p50 12, p90 12 + 0.8 * 40, p95 12 + 0.9 * 40
@@ -86,8 +90,12 @@ class TestFigures(AnalyticsCase):
         states = {s["key"]: s for s in self.cur["states"]}
         self.assertEqual(set(states), {"draft", "review"})
         # draft stays 1, 2, 1, 0.5 h; review 4, 1, 8, 51.5 h; cycles sum to 69 h
-        self.assertEqual((states["draft"]["p50"], states["draft"]["p90"], states["draft"]["hours"]), (1.0, 1.7, 4.5))
-        self.assertEqual((states["review"]["p50"], states["review"]["p90"], states["review"]["hours"]), (6.0, 38.45, 64.5))
+        self.assertEqual(
+            (states["draft"]["p50"], states["draft"]["p90"], states["draft"]["hours"]), (1.0, 1.7, 4.5)
+        )
+        self.assertEqual(
+            (states["review"]["p50"], states["review"]["p90"], states["review"]["hours"]), (6.0, 38.45, 64.5)
+        )
         self.assertEqual(states["draft"]["share"], round(4.5 / 69, 4))
         self.assertEqual(states["review"]["share"], round(64.5 / 69, 4))
         b = self.cur["bottleneck"]
@@ -108,11 +116,16 @@ class TestFigures(AnalyticsCase):
         )
         self.assertEqual(self.cur["variants"][0]["previous"]["count"], 1)
         hist = {h["label"]: h["count"] for h in self.cur["cycle_histogram"]}
-        self.assertEqual(hist, {"< 1 h": 0, "1-4 h": 0, "4-8 h": 1, "8-24 h": 1, "1-3 days": 1, "3-7 days": 0, "> 7 days": 0})
+        self.assertEqual(
+            hist,
+            {"< 1 h": 0, "1-4 h": 0, "4-8 h": 1, "8-24 h": 1, "1-3 days": 1, "3-7 days": 0, "> 7 days": 0},
+        )
 
     def test_approver_response_times(self):
         ap = self.cur["approvals"]
-        lines = [(a["name"], a["count"], a["p50"], a["p90"], a["approved"], a["rejected"]) for a in ap["approvers"]]
+        lines = [
+            (a["name"], a["count"], a["p50"], a["p90"], a["approved"], a["rejected"]) for a in ap["approvers"]
+        ]
         self.assertEqual(
             lines,
             [("Wanda Manager", 1, 4.0, 4.0, 1, 0), ("Paul Approver", 2, 1.5, 1.9, 1, 1)],
@@ -130,7 +143,9 @@ class TestFigures(AnalyticsCase):
         found = self.env["workflow.instance"].with_user(self.manager).search(action["domain"])
         self.assertEqual(found, self.inst["A"] | self.inst["B"] | self.inst["C"])
         action = Analytics.action_open(self.filters, "running")
-        self.assertEqual(self.env["workflow.instance"].search(action["domain"]), self.inst["D"] | self.inst["F"])
+        self.assertEqual(
+            self.env["workflow.instance"].search(action["domain"]), self.inst["D"] | self.inst["F"]
+        )
         action = Analytics.action_open(self.filters, "bottleneck", "review")
         rows = self.env["workflow.analytics.interval"].with_user(self.manager).search(action["domain"])
         self.assertEqual(sorted(rows.mapped("duration_hours")), [1.0, 4.0, 8.0, 51.5])
@@ -206,7 +221,9 @@ class TestDigest(AnalyticsCase):
         # a second run in the same week sends nothing more for this definition
         before = self.env["mail.mail"].search_count([("subject", "ilike", self.definition.name)])
         Definition._job_weekly_digest(limit=50)
-        self.assertEqual(self.env["mail.mail"].search_count([("subject", "ilike", self.definition.name)]), before)
+        self.assertEqual(
+            self.env["mail.mail"].search_count([("subject", "ilike", self.definition.name)]), before
+        )
 
     def test_digest_job_is_registered_for_cron_and_celery(self):
         jobs = self.env["workflow.job"]._registered_jobs()

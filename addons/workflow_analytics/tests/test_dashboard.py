@@ -6,5 +6,9 @@ from .common import AnalyticsCase
 @tagged("post_install", "-at_install")
 class TestDashboardTour(AnalyticsCase, HttpCase):
     def test_dashboard_shows_the_bottleneck_and_opens_its_stays(self):
-        self.manager.password = "wf_manager"  # noqa: S105 - start_tour logs in with the login as password
-        self.start_tour("/web#action=workflow_analytics.action_workflow_analytics_dashboard", "workflow_analytics_dashboard", login="wf_manager")
+        self.manager.password = "wf_manager"
+        self.start_tour(
+            "/web#action=workflow_analytics.action_workflow_analytics_dashboard",
+            "workflow_analytics_dashboard",
+            login="wf_manager",
+        )

@@ -15,10 +15,10 @@ class TestEventLogExport(AnalyticsCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager.password = "wfa-manager-pw"  # noqa: S105 - test password
+        cls.manager.password = "wfa-manager-pw"
         cls.url = f"/workflow_analytics/event_log.%s?workflow_ids={cls.definition.id}"
 
-    def fetch(self, fmt, login="wf_manager", password="wfa-manager-pw"):  # noqa: S107
+    def fetch(self, fmt, login="wf_manager", password="wfa-manager-pw"):
         self.authenticate(login, password)
         response = self.url_open(self.url % fmt)
         self.assertEqual(response.status_code, 200)
@@ -61,10 +61,24 @@ class TestEventLogExport(AnalyticsCase, HttpCase):
 
     def test_csv_has_one_line_per_history_row(self):
         rows = list(csv.DictReader(io.StringIO(self.fetch("csv").text)))
-        self.assertEqual(len(rows), self.env["workflow.history"].search_count([("workflow_id", "=", self.definition.id)]))
+        self.assertEqual(
+            len(rows), self.env["workflow.history"].search_count([("workflow_id", "=", self.definition.id)])
+        )
         first = rows[0]
         self.assertEqual(
-            set(first), {"case_id", "workflow", "document", "activity", "timestamp", "resource", "lifecycle", "action", "transition", "case_status"}
+            set(first),
+            {
+                "case_id",
+                "workflow",
+                "document",
+                "activity",
+                "timestamp",
+                "resource",
+                "lifecycle",
+                "action",
+                "transition",
+                "case_status",
+            },
         )
         a_rows = [r for r in rows if r["case_id"] == str(self.inst["A"].id)]
         self.assertEqual([r["activity"] for r in a_rows], ["Draft", "Review", "Done"])
@@ -72,12 +86,12 @@ class TestEventLogExport(AnalyticsCase, HttpCase):
 
     def test_user_of_another_company_exports_an_empty_log(self):
         olga = self.other_company_user()
-        olga.password = "wfa-olga-pw"  # noqa: S105
+        olga.password = "wfa-olga-pw"
         root = etree.fromstring(self.fetch("xes", "wfa_other", "wfa-olga-pw").content)
         self.assertEqual(root.findall(f"{XES}trace"), [])
 
     def test_portal_user_is_refused(self):
-        self.outsider.password = "wfa-portal-pw"  # noqa: S105
+        self.outsider.password = "wfa-portal-pw"
         self.authenticate("wf_portal", "wfa-portal-pw")
         response = self.url_open(self.url % "csv")
         self.assertEqual(response.status_code, 403)
