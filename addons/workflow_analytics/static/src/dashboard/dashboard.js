@@ -122,7 +122,9 @@ export class WorkflowAnalyticsDashboard extends Component {
 
     onFilter(field, ev) {
         const value = ev.target.value;
-        if (field === "workflow_ids" || field === "company_ids") {
+        if (field === "team_id") {
+            this.state.filters.team_id = value ? parseInt(value) : false;
+        } else if (field === "workflow_ids" || field === "company_ids") {
             this.state.filters[field] = value ? [parseInt(value)] : [];
         } else {
             this.state.filters[field] = value;
