@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from odoo.addons.workflow_analytics.tests.common import T, AnalyticsCase
+from odoo.addons.workflow_analytics.tests.common import AnalyticsCase, T
 
 
 @tagged("post_install", "-at_install")
