@@ -164,10 +164,12 @@ class WorkflowAnalyticsInterval(models.Model):
     def init(self):
         cr = self.env.cr
         cr.execute(BUSINESS_HOURS_FUNCTION)
-        # the window functions read the history instance by instance, in time order
+        # the window functions read the history instance by instance, in time order; the index
+        # covers the columns they need (index-only scans once the table is vacuumed)
         cr.execute(
-            """CREATE INDEX IF NOT EXISTS workflow_history_analytics_idx
-               ON workflow_history (instance_id, performed_at, id)"""
+            """CREATE INDEX IF NOT EXISTS workflow_history_analytics_cover_idx
+               ON workflow_history (instance_id, performed_at, id)
+               INCLUDE (action_type, from_state_id, to_state_id, transition_id, performed_by, to_state_name)"""
         )
         cr.execute(
             """CREATE INDEX IF NOT EXISTS workflow_instance_analytics_completed_idx
@@ -176,6 +178,19 @@ class WorkflowAnalyticsInterval(models.Model):
         cr.execute(
             """CREATE INDEX IF NOT EXISTS workflow_instance_analytics_started_idx
                ON workflow_instance (live_workflow_id, started_at)"""
+        )
+        # approval figures: decisions, delegations and escalations of a period
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS approval_assignment_analytics_decision_idx
+               ON approval_assignment (decision_at) WHERE decision_at IS NOT NULL"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS approval_assignment_analytics_delegated_idx
+               ON approval_assignment (delegated_at) WHERE delegated_at IS NOT NULL"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS workflow_history_analytics_escalation_idx
+               ON workflow_history (performed_at) WHERE action_type = 'escalation'"""
         )
         tools.drop_view_if_exists(cr, self._table)
         cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), intervals_query()))
