@@ -29,6 +29,7 @@ class TestAlertFigures(AnalyticsCase):
                     "rule_id": rule.id,
                     "severity": "warning",
                     "title": f"Alert {n}",
+                    "message": f"Alert {n} of the analytics test",
                     "dedup_key": f"wfa-{n}",
                     "triggered_at": raised,
                     "acknowledged_at": acked,
