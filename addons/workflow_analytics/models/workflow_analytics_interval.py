@@ -1,0 +1,206 @@
+from odoo import api, fields, models, tools
+from odoo.osv import expression
+from odoo.tools import SQL
+
+# A history row opens a state interval when the instance starts or changes state.
+# Rows that only comment on the state (approval votes, reminders, delegations,
+# escalations, errors, a cancel) do not.
+INTERVAL_ROW = SQL(
+    "(h.action_type = 'start' OR h.transition_id IS NOT NULL"
+    " OR h.from_state_id IS DISTINCT FROM h.to_state_id) AND h.to_state_id IS NOT NULL"
+)
+
+# Business hours between two UTC timestamps on a resource.calendar, in SQL: the
+# calendar's attendances (lunch and section lines excluded, two-week calendars and
+# dated attendances honoured) intersected with the interval, day by day, in the
+# calendar's time zone.  Public holidays (global leaves) are not subtracted.
+BUSINESS_HOURS_FUNCTION = """
+CREATE OR REPLACE FUNCTION workflow_analytics_business_hours(cal integer, t0 timestamp, t1 timestamp)
+RETURNS double precision LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH c AS (
+        SELECT rc.id, rc.two_weeks_calendar,
+               (t0 AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(NULLIF(rc.tz, ''), 'UTC') AS l0,
+               (t1 AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(NULLIF(rc.tz, ''), 'UTC') AS l1
+          FROM resource_calendar rc
+         WHERE rc.id = cal AND t1 > t0
+    )
+    SELECT COALESCE(SUM(GREATEST(0, EXTRACT(EPOCH FROM
+               LEAST(c.l1, d + make_interval(secs => a.hour_to * 3600))
+             - GREATEST(c.l0, d + make_interval(secs => a.hour_from * 3600))))), 0)::double precision / 3600.0
+      FROM c
+     CROSS JOIN LATERAL generate_series(date_trunc('day', c.l0), date_trunc('day', c.l1), interval '1 day') AS d
+      JOIN resource_calendar_attendance a
+        ON a.calendar_id = c.id
+       AND a.resource_id IS NULL
+       AND a.display_type IS NULL
+       AND COALESCE(a.day_period, '') <> 'lunch'
+       AND a.dayofweek::integer = EXTRACT(ISODOW FROM d)::integer - 1
+       AND (a.date_from IS NULL OR a.date_from <= d::date)
+       AND (a.date_to IS NULL OR a.date_to >= d::date)
+       AND (NOT COALESCE(c.two_weeks_calendar, FALSE)
+            OR a.week_type = (FLOOR((d::date - DATE '0001-01-01') / 7.0)::integer % 2)::text)
+$$;
+"""
+
+
+def intervals_query(instance_filter=None):
+    """SELECT of the state intervals, one row per state an instance entered.
+
+    ``instance_filter`` (an ``SQL`` condition on ``h.instance_id``) restricts the
+    history rows before the window functions run, so a filtered query only reads
+    the history of the instances it needs (index on instance_id, performed_at).
+    """
+    where = SQL("%s AND %s", INTERVAL_ROW, instance_filter) if instance_filter else INTERVAL_ROW
+    return SQL(
+        """
+        SELECT h.id AS id,
+               h.instance_id AS instance_id,
+               h.workflow_id AS workflow_id,
+               h.version_id AS version_id,
+               h.company_id AS company_id,
+               h.to_state_id AS state_id,
+               s.code AS state_code,
+               COALESCE(h.to_state_name, s.name->>'en_US') AS state_name,
+               h.sequence AS sequence,
+               h.visit AS visit,
+               h.visit > 1 AS is_rework,
+               h.performed_by AS entered_by,
+               h.performed_at AS entered_at,
+               h.left_at AS left_at,
+               h.left_at IS NULL AS is_current,
+               h.next_by AS moved_by,
+               h.next_transition_id AS transition_id,
+               EXTRACT(EPOCH FROM COALESCE(h.left_at, now() AT TIME ZONE 'UTC') - h.performed_at)
+                   / 3600.0 AS duration_hours,
+               workflow_analytics_business_hours(
+                   rc.resource_calendar_id, h.performed_at, COALESCE(h.left_at, now() AT TIME ZONE 'UTC')
+               ) AS business_hours,
+               h.outcome AS outcome,
+               COALESCE(s.is_final, FALSE) AS is_final,
+               h.instance_started_at AS instance_started_at,
+               h.instance_completed_at AS instance_completed_at
+          FROM (
+                SELECT h.id, h.instance_id, h.to_state_id, h.to_state_name, h.performed_by, h.performed_at,
+                       wi.live_workflow_id AS workflow_id, wi.workflow_id AS version_id, wi.company_id,
+                       wi.status AS outcome, wi.started_at AS instance_started_at,
+                       wi.completed_at AS instance_completed_at,
+                       row_number() OVER w AS sequence,
+                       row_number() OVER (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id,
+                                                       h.to_state_id
+                                          ORDER BY h.performed_at, h.id) AS visit,
+                       lead(h.performed_by) OVER w AS next_by,
+                       lead(h.transition_id) OVER w AS next_transition_id,
+                       COALESCE(
+                           lead(h.performed_at) OVER w,
+                           CASE WHEN wi.status IN ('completed', 'cancelled')
+                                THEN COALESCE(wi.completed_at, wi.write_date)
+                                WHEN wi.status IN ('timeout', 'error') THEN wi.write_date END
+                       ) AS left_at
+                  FROM workflow_history h
+                  JOIN workflow_instance wi ON wi.id = h.instance_id
+                 WHERE %s
+                -- the workflow and the company depend on the instance: partitioning by them too
+                -- changes nothing but lets PostgreSQL filter on them before the windows run
+                WINDOW w AS (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id
+                             ORDER BY h.performed_at, h.id)
+               ) h
+          LEFT JOIN workflow_state s ON s.id = h.to_state_id
+          LEFT JOIN res_company rc ON rc.id = h.company_id
+        """,
+        where,
+    )
+
+
+class WorkflowAnalyticsInterval(models.Model):
+    """Time an instance spent in a state: one row per state it entered (read-only SQL view)."""
+
+    _name = "workflow.analytics.interval"
+    _description = "Workflow State Interval"
+    _auto = False
+    _order = "entered_at desc, id desc"
+    _rec_name = "state_name"
+
+    instance_id = fields.Many2one("workflow.instance", readonly=True)
+    workflow_id = fields.Many2one("workflow.definition", readonly=True)
+    version_id = fields.Many2one("workflow.definition", string="Version Run", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    state_id = fields.Many2one("workflow.state", string="State of the Version Run", readonly=True)
+    state_code = fields.Char(readonly=True)
+    state_name = fields.Char(string="State", readonly=True)
+    sequence = fields.Integer(
+        string="Step", readonly=True, help="Position of this state in the instance's path."
+    )
+    visit = fields.Integer(
+        readonly=True, help="1 the first time the instance is in this state, 2 when it came back..."
+    )
+    is_rework = fields.Boolean(string="Rework", readonly=True, help="The instance came back to this state.")
+    entered_by = fields.Many2one("res.users", readonly=True)
+    entered_at = fields.Datetime(string="Entered", readonly=True)
+    left_at = fields.Datetime(string="Left", readonly=True)
+    is_current = fields.Boolean(string="Still in State", readonly=True)
+    moved_by = fields.Many2one("res.users", string="Moved On By", readonly=True)
+    transition_id = fields.Many2one("workflow.transition", string="Transition Taken", readonly=True)
+    duration_hours = fields.Float(string="Hours", readonly=True, group_operator="avg")
+    business_hours = fields.Float(
+        readonly=True,
+        group_operator="avg",
+        help="Working hours of the company's calendar spent in the state.",
+    )
+    outcome = fields.Selection(
+        [
+            ("active", "Running"),
+            ("completed", "Completed"),
+            ("cancelled", "Cancelled"),
+            ("error", "Error"),
+            ("timeout", "Timed Out"),
+        ],
+        string="Instance Outcome",
+        readonly=True,
+    )
+    is_final = fields.Boolean(string="Final State", readonly=True)
+    instance_started_at = fields.Datetime(string="Instance Started", readonly=True)
+    instance_completed_at = fields.Datetime(string="Instance Finished", readonly=True)
+
+    def init(self):
+        cr = self.env.cr
+        cr.execute(BUSINESS_HOURS_FUNCTION)
+        # the window functions read the history instance by instance, in time order; the index
+        # covers the columns they need (index-only scans once the table is vacuumed)
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS workflow_history_analytics_cover_idx
+               ON workflow_history (instance_id, performed_at, id)
+               INCLUDE (action_type, from_state_id, to_state_id, transition_id, performed_by, to_state_name)"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS workflow_instance_analytics_completed_idx
+               ON workflow_instance (live_workflow_id, completed_at) WHERE completed_at IS NOT NULL"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS workflow_instance_analytics_started_idx
+               ON workflow_instance (live_workflow_id, started_at)"""
+        )
+        # approval figures: decisions, delegations and escalations of a period
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS approval_assignment_analytics_decision_idx
+               ON approval_assignment (decision_at) WHERE decision_at IS NOT NULL"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS approval_assignment_analytics_delegated_idx
+               ON approval_assignment (delegated_at) WHERE delegated_at IS NOT NULL"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS workflow_history_analytics_escalation_idx
+               ON workflow_history (performed_at) WHERE action_type = 'escalation'"""
+        )
+        tools.drop_view_if_exists(cr, self._table)
+        cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), intervals_query()))
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
+        """Intervals follow the instances: a user sees those of the instances they may read."""
+        if not self.env.su:
+            instances = self.env["workflow.instance"]._search([])
+            domain = expression.AND([list(domain or []), [("instance_id", "in", instances)]])
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, access_rights_uid=access_rights_uid
+        )

@@ -1,0 +1,1 @@
+from . import test_analytics, test_dashboard, test_export
