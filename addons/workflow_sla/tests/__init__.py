@@ -4,7 +4,6 @@ from . import test_sla_scan
 from . import test_sla_access
 from . import test_sla_workflow_instance
 from . import test_sla_reporting
-from . import test_sla_alerts
 from . import test_sla_bad_domain
 from . import test_sla_display
 from . import test_tour
