@@ -16,7 +16,6 @@ from ..tools import signature
 _logger = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = "1"
-ENQUEUED_KEY = "workflow_webhooks.enqueued"
 
 
 class WebhookEndpoint(models.Model):
@@ -242,6 +241,11 @@ class WebhookEndpoint(models.Model):
                 return False
         return True
 
+    @api.model
+    def _event_type_id(self, code):
+        Types = self.env["workflow.webhook.event.type"].sudo()
+        return Types.search([("code", "=", code)], limit=1).id
+
     def _queue(self, code, company, data, event_id=None):
         self.ensure_one()
         now = fields.Datetime.now()
@@ -261,6 +265,7 @@ class WebhookEndpoint(models.Model):
                     "endpoint_id": self.id,
                     "event_id": payload["id"],
                     "event_type": code,
+                    "event_type_id": self._event_type_id(code),
                     "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str),
                     "company_id": company.id,
                 }

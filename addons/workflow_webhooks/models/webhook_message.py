@@ -45,6 +45,8 @@ STATUSES = [
     ("failed", "Failed"),
 ]
 USER_AGENT = "Odoo-Workflow-Webhooks/1.0"
+BATCH = 50
+MAX_PARALLEL_RUNS = 4
 
 
 class WebhookMessage(models.Model):
@@ -65,7 +67,10 @@ class WebhookMessage(models.Model):
         "Message ID", required=True, readonly=True, copy=False, default=lambda self: "msg_" + uuid.uuid4().hex
     )
     event_id = fields.Char("Event ID", readonly=True, index=True)
-    event_type = fields.Char("Event", readonly=True, index=True)
+    event_type = fields.Char("Event Code", readonly=True, index=True)
+    event_type_id = fields.Many2one(
+        "workflow.webhook.event.type", "Event", readonly=True, ondelete="set null"
+    )
     payload = fields.Text(readonly=True)
     status = fields.Selection(STATUSES, default="pending", required=True, readonly=True, index=True)
     attempt_count = fields.Integer("Attempts", readonly=True, default=0)
@@ -90,12 +95,18 @@ class WebhookMessage(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _enqueue_delivery_once(self):
-        """Deliver after this transaction commits: once per transaction, however many messages."""
-        data = self.env.cr.precommit.data
-        if data.get("workflow_webhooks.enqueued"):
-            return
-        data["workflow_webhooks.enqueued"] = True
-        self._enqueue_delivery()
+        """Deliver after this transaction commits: one run, plus one per 50 messages (at most 4 in parallel).
+
+        Each run chains the next while messages are due, so a big transaction keeps
+        up to 4 Celery workers busy; without Celery the cron is woken once.
+        """
+        data = self.env.cr.postcommit.data
+        count = data.get("workflow_webhooks.queued", 0)
+        data["workflow_webhooks.queued"] = count + 1
+        if not count:
+            self._enqueue_delivery()
+        elif count % BATCH == 0 and count // BATCH < MAX_PARALLEL_RUNS:
+            self.env["workflow.job"]._enqueue_after_commit("workflow.webhook.message", "_job_deliver")
 
     @api.model
     def _enqueue_delivery(self):
@@ -170,8 +181,8 @@ class WebhookMessage(models.Model):
         self.invalidate_model(["status", "claimed_at", "attempt_count"])
         return claimed
 
-    @job(batch_size=50)
-    def _job_deliver(self, limit=50):
+    @job(batch_size=BATCH)
+    def _job_deliver(self, limit=BATCH):
         """Claim, send and record one batch of due messages."""
         auto_commit = self._auto_commit()
         ids = self._claim(limit, fields.Datetime.now())
