@@ -13,6 +13,11 @@ class WorkflowWebhookController(http.Controller):
     )
     def incoming(self, token, **_kw):
         """A signed call of an incoming webhook: checked and run by ``workflow.webhook.incoming._handle``."""
+        if not request.db:
+            return request.make_json_response(
+                {"error": "unknown_endpoint", "message": "No database is selected for this address."},
+                status=404,
+            )
         body = request.httprequest.get_data(cache=False)
         status, answer = (
             request.env["workflow.webhook.incoming"]

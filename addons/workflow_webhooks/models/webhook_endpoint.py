@@ -116,8 +116,25 @@ class WebhookEndpoint(models.Model):
                     _("%s: at least one concurrent delivery and a timeout of 1 to 60 seconds.", endpoint.name)
                 )
 
+    @api.model
+    def _check_subscriber(self, vals, field="user_id"):
+        """Only an administrator may make another user the subscriber (events are filtered by that
+        user's rights: choosing a stronger user would show what the configuring manager may not read)."""
+        user_id = vals.get(field)
+        if not user_id or user_id == self.env.uid or self.env.is_superuser():
+            return
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(
+                _(
+                    "Only an administrator may choose another user than yourself for a webhook (%s).",
+                    self._fields[field].string,
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_subscriber(vals)
         endpoints = super().create(vals_list)
         for endpoint in endpoints.sudo():
             if not endpoint.secret:
@@ -125,6 +142,7 @@ class WebhookEndpoint(models.Model):
         return endpoints
 
     def write(self, vals):
+        self._check_subscriber(vals)
         if vals.get("active"):
             vals = dict(vals, failing_since=False, disabled_reason=False)
         return super().write(vals)

@@ -86,11 +86,18 @@ class WebhookIncoming(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self.env["workflow.webhook.endpoint"]._check_subscriber(vals)
         records = super().create(vals_list)
         for rec in records.sudo():
             if not rec.secret:
                 rec.secret = signature.new_secret()
         return records
+
+    def write(self, vals):
+        # the action runs with this user's rights: only an administrator may choose another user
+        self.env["workflow.webhook.endpoint"]._check_subscriber(vals)
+        return super().write(vals)
 
     @api.constrains("lookup", "ref_field_id", "filter_domain")
     def _check_lookup(self):

@@ -328,9 +328,18 @@ class WebhookMessage(models.Model):
                     "last_error": _("The sending worker did not finish within %s seconds.", lease),
                 }
             )
+        keep_days = int(self.env["ir.config_parameter"].sudo().get_param("workflow_webhooks.keep_days", 90))
+        old = self.search(
+            [
+                ("status", "in", ("succeeded", "failed")),
+                ("create_date", "<", now - timedelta(days=keep_days)),
+            ],
+            limit=limit,
+        )
+        old.unlink()  # the delivery log is kept keep_days days
         if ids or self._due_count(now):
             self._enqueue_delivery()
-        return len(ids)
+        return len(ids) + len(old)
 
     # ------------------------------------------------------------------
     # replay

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from standardwebhooks import Webhook
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.workflow_automation.tests.common import WorkflowCase
@@ -21,7 +22,8 @@ class TestIncoming(WebhookMixin, WorkflowCase, HttpCase):
         cls.approver = new_test_user(cls.env, login="wh_in_approver", groups=groups, name="Amal Approver")
         cls.stranger = new_test_user(cls.env, login="wh_in_stranger", groups=groups, name="Sami Stranger")
         cls.flow = cls.make_approval_flow(cls.approver, code="WH_IN")
-        Incoming = cls.env["workflow.webhook.incoming"].with_user(cls.webhook_manager)
+        # running as another user is an administrator's choice
+        Incoming = cls.env["workflow.webhook.incoming"].with_user(cls.env.ref("base.user_admin"))
         cls.decide_hook = Incoming.create(
             {
                 "name": "Bank decisions",
@@ -120,3 +122,30 @@ class TestIncoming(WebhookMixin, WorkflowCase, HttpCase):
         self.assertEqual((status, answer["error"]), (403, "forbidden"), answer)
         self.assertEqual(inst.current_state_id.code, "review")
         self.assertEqual(inst.status, "active")
+
+    def test_a_manager_cannot_run_as_someone_else(self):
+        Incoming = self.env["workflow.webhook.incoming"].with_user(self.webhook_manager)
+        vals = {
+            "name": "Escalate",
+            "action": "decide",
+            "workflow_id": self.flow.id,
+            "user_id": self.approver.id,
+        }
+        with self.assertRaises(AccessError):
+            Incoming.create(vals)
+        with self.assertRaises(AccessError):
+            self.decide_hook.with_user(self.webhook_manager).write({"user_id": self.stranger.id})
+        mine = Incoming.create(dict(vals, user_id=self.webhook_manager.id))
+        with self.assertRaises(AccessError):
+            mine.read(["secret"])
+        self.assertTrue(mine.url.endswith("/workflow/webhook/in/" + mine.token))
+        Endpoint = self.env["workflow.webhook.endpoint"].with_user(self.webhook_manager)
+        with self.assertRaises(AccessError):
+            Endpoint.create(
+                {
+                    "name": "As admin",
+                    "url": self.listener.url,
+                    "user_id": self.env.ref("base.user_admin").id,
+                    "event_type_ids": [(6, 0, self.all_events.ids)],
+                }
+            )
