@@ -316,6 +316,21 @@ class TestOutgoing(WebhookCase):
         ((_msg_id, payload),) = self.received()
         self.assertEqual(payload["type"], "webhook.test")
 
+    def test_cancelled_and_failed(self):
+        self.endpoint.event_type_ids = self.env["workflow.webhook.event.type"].search(
+            [("code", "in", ("workflow.cancelled", "workflow.failed"))]
+        )
+        failing = self.start()
+        failing._record_error(UserError("The price list is missing."))
+        other = self.start(partner=self.env["res.partner"].create({"name": "Second shop"}))
+        other.with_user(self.manager).action_cancel(reason="Duplicate order")
+        self.deliver()
+        payloads = [payload for _id, payload in self.received()]
+        self.assertEqual([p["type"] for p in payloads], ["workflow.failed", "workflow.cancelled"])
+        self.assertEqual(payloads[0]["data"]["error"], "The price list is missing.")
+        self.assertEqual(payloads[1]["data"]["comment"], "Duplicate order")
+        self.assertEqual(payloads[1]["data"]["instance"], {"id": other.id, "status": "cancelled"})
+
 
 @tagged("post_install", "-at_install")
 class TestApprovalEvents(WebhookCase):
