@@ -1,0 +1,22 @@
+{
+    "name": "Workflow Webhooks",
+    "summary": "Signed outgoing webhooks of workflow events (Standard Webhooks) and incoming signed calls",
+    "version": "17.0.1.0.0",
+    "category": "Productivity",
+    "author": "Smart Dairy",
+    "website": "https://github.com/smart-dairy/workflow-suite",
+    "license": "LGPL-3",
+    "depends": ["workflow_automation", "mail"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/webhook_security.xml",
+        "data/webhook_event_type_data.xml",
+        "data/ir_cron.xml",
+        "views/webhook_endpoint_views.xml",
+        "views/webhook_message_views.xml",
+        "views/webhook_incoming_views.xml",
+        "views/webhook_menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,2 @@
+from . import alert_instance
+from . import alert_rule
