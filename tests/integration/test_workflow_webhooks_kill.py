@@ -51,7 +51,7 @@ def odoo_env():
             [("name", "=", "workflow_webhooks"), ("state", "=", "installed")]
         )
     if not installed:
-        pytest.skip("workflow_webhooks is not installed in %s" % DB)
+        pytest.fail("workflow_webhooks is not installed in %s: scripts/test.sh installs every addon" % DB)
 
     @contextmanager
     def env():
