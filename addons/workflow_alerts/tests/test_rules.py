@@ -98,3 +98,10 @@ class TestPolledRules(AlertCase):
             alert.action_open_record()
         self.assertFalse(self.Rule.with_user(self.manager).search([("id", "=", rule.id)]))
         self.assertFalse(self.Alert.with_user(self.manager).search([("id", "=", alert.id)]))
+        # the same kind of alert in the manager's own company: no document to follow, so the
+        # company rule alone decides (the pointer mixin's access follows documents only)
+        own = self.Rule.create({"name": "Own SLA", "code": "own_sla", "alert_type": "sla"})
+        own_alert = self.Rule.raise_alert(own)
+        self.assertFalse(own_alert.model_name)
+        self.assertEqual(self.Alert.with_user(self.manager).search([("id", "=", own_alert.id)]), own_alert)
+        self.assertTrue(own_alert.with_user(self.manager).read(["name"]))

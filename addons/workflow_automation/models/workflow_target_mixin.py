@@ -119,13 +119,16 @@ class WorkflowTargetMixin(models.AbstractModel):
         rows = real.sudo().read(["model_name", "record_id"], load=False)
         pairs = defaultdict(set)
         for row in rows:
-            pairs[row["model_name"]].add(row["record_id"])
+            if row["model_name"]:
+                pairs[row["model_name"]].add(row["record_id"])
         allowed = readable_documents(self.env, pairs, uid)
         anyway = real._workflow_visible_anyway(uid)
         ok = {
             row["id"]
             for row in rows
-            if row["record_id"] in allowed.get(row["model_name"], ()) or row["id"] in anyway
+            if not row["model_name"]  # about no document (an alert on a count): its own rules decide
+            or row["record_id"] in allowed.get(row["model_name"], ())
+            or row["id"] in anyway
         }
         return self.browse([i for i in self._ids if i in ok or not isinstance(i, int)])
 
@@ -156,13 +159,14 @@ class WorkflowTargetMixin(models.AbstractModel):
         rows = self.env.cr.fetchall()
         pairs = defaultdict(set)
         for _id, model_name, record_id in rows:
-            pairs[model_name].add(record_id)
+            if model_name:
+                pairs[model_name].add(record_id)
         allowed = readable_documents(self.env, pairs, uid)
         anyway = self.browse([row[0] for row in rows])._workflow_visible_anyway(uid)
         records = self.browse(
             id_
             for id_, model_name, record_id in rows
-            if record_id in allowed.get(model_name, ()) or id_ in anyway
+            if not model_name or record_id in allowed.get(model_name, ()) or id_ in anyway
         )
         return records._as_query()
 
