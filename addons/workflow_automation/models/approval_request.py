@@ -388,9 +388,9 @@ class ApprovalRequest(models.Model):
         changes.
         """
         rpc_args.check_records(self, "delegate: the approval requests")
-        if not isinstance(user_id, int) or isinstance(user_id, bool):
+        if not isinstance(user_id, int):
             raise ValidationError(_("delegate expects the id of a user."))
-        rpc_args.as_id(user_id, "delegate: user_id")
+        rpc_args.as_id(user_id, "delegate: user_id")  # booleans and negative ids: named sentence
         rpc_args.as_text(comment, "delegate: comment", rpc_args.MAX_COMMENT)
         user = self.env["res.users"].sudo().with_context(active_test=False).browse(user_id).exists()
         if not user:
