@@ -197,8 +197,11 @@ class TaskAutomationRule(models.Model):
     def _check_rule(self):
         for rule in self:
             model = rule.model_name
-            if model in FORBIDDEN_MODELS:
-                raise ValidationError(_("A task rule cannot apply to %s.", rule.model_id.name))
+            ir_model = rule.sudo().model_id  # Workflow Managers need not read ir.model
+            if model in FORBIDDEN_MODELS or not ir_model.is_mail_activity:
+                raise ValidationError(
+                    _("A task rule cannot apply to %s: it has no activities.", ir_model.name)
+                )
             for fname in ("domain", "pre_domain", "close_domain", "cancel_domain"):
                 label = self._fields[fname].get_description(self.env)["string"]
                 domain = parse_domain(
@@ -293,7 +296,7 @@ class TaskAutomationRule(models.Model):
         if self.ids:
             self.env["task.automation.task"].flush_model()
             self.env.cr.execute(
-                """SELECT rule_id, state, deadline_at, create_date, done_at
+                """SELECT rule_id, state, deadline_at, started_at, done_at
                      FROM task_automation_task WHERE rule_id = ANY(%s)""",
                 [self.ids],
             )
@@ -547,6 +550,7 @@ class TaskAutomationRule(models.Model):
                     "record_name": record.display_name,
                     "user_id": user.id,
                     "priority": self.priority,
+                    "started_at": now,
                     "deadline_at": due,
                     "reminder_at": due - timedelta(hours=self.reminder_hours)
                     if self.reminder_hours

@@ -30,6 +30,7 @@ class TaskAutomationTask(models.Model):
     )
     state_rank = fields.Integer(compute="_compute_state_rank", store=True)
     priority = fields.Selection([("0", "Normal"), ("1", "High"), ("2", "Urgent")], default="0")
+    started_at = fields.Datetime(string="Created At", default=fields.Datetime.now, required=True)
     deadline_at = fields.Datetime(string="Due", index=True)
     reminder_at = fields.Datetime(index=True)
     reminded = fields.Boolean(default=False)
@@ -72,12 +73,26 @@ class TaskAutomationTask(models.Model):
             return tasks
         tasks.write({"state": outcome, "done_at": fields.Datetime.now()})
         activities = tasks.activity_id.exists()
-        if activities:
-            if outcome == "done":
-                activities._action_done(feedback=feedback or _("Closed by its task rule."))
-            else:
-                activities.unlink()
+        if activities and outcome == "done":
+            tasks._log_done(feedback or _("Closed by its task rule."))
+        activities.unlink()
         return tasks
+
+    def _log_done(self, feedback):
+        """One 'done' note per record, logged in batch (closing thousands of tasks at once)."""
+        by_model = defaultdict(dict)
+        for task in self.filtered("activity_id"):
+            body = Markup("<p>%s</p>") % _(
+                "%(type)s done: %(task)s. %(feedback)s",
+                type=task.activity_id.activity_type_id.name,
+                task=task.name,
+                feedback=feedback,
+            )
+            by_model[task.model_name][task.record_id] = body
+        for model_name, bodies in by_model.items():
+            records = self.env[model_name].sudo().browse(list(bodies)).exists()
+            if hasattr(records, "_message_log_batch"):
+                records._message_log_batch(bodies={r.id: bodies[r.id] for r in records})
 
     @api.model
     def _check_records(self, model_name, record_ids):

@@ -89,3 +89,20 @@ class TestJobs(TaskCase):
         with freeze_time("2026-03-02 15:00:00"):
             self.run_job("task.automation.task", "_job_escalate")
         self.assertEqual((task.escalation_level, task.user_id), (2, self.analysts[2]))
+
+    def test_rule_statistics(self):
+        with freeze_time("2026-03-02 09:00:00"):
+            rule = self.make_rule(trigger="create", due_type="hours", due_amount=2)
+            farms = self.env["res.partner"].create([{"name": f"Stat {i}"} for i in range(4)])
+        tasks = self.tasks_of(rule, farms)
+        with freeze_time("2026-03-02 10:00:00"):
+            tasks[0]._close("done")  # 1 h, on time
+        with freeze_time("2026-03-02 12:00:00"):
+            tasks[1]._close("done")  # 3 h, late
+            tasks[2]._close("cancelled")
+            rule.invalidate_recordset()
+            self.assertEqual(
+                (rule.stat_created, rule.stat_open, rule.stat_done_on_time, rule.stat_overdue),
+                (4, 1, 1, 1),
+            )
+            self.assertEqual(rule.stat_median_hours, 2.0)

@@ -1,3 +1,4 @@
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import TaskCase
@@ -133,12 +134,21 @@ class TestTriggers(TaskCase):
             self.tasks_of(rule, done_farm).state, "done", "the lab result closes the task by itself"
         )
         self.assertTrue(self.tasks_of(rule, done_farm).done_at)
+        self.assertFalse(self.tasks_of(rule, done_farm).activity_id.exists())
+        self.assertTrue(
+            done_farm.message_ids.filtered(lambda m: "done: Review Result farm" in str(m.body)),
+            "the record's chatter says the task was done",
+        )
         cancelled_farm.write({"active": False})
         self.assertEqual(self.tasks_of(rule, cancelled_farm).state, "cancelled")
         self.assertFalse(self.tasks_of(rule, cancelled_farm).activity_id.exists())
         task = self.tasks_of(rule, deleted_farm)
         deleted_farm.unlink()
         self.assertEqual(task.state, "cancelled", "deleting the record cancels its task")
+
+    def test_model_without_activities_refused(self):
+        with self.assertRaises(ValidationError):
+            self.make_rule(model_id=self.env["ir.model"]._get("res.country").id)
 
     def test_inactive_rule_does_nothing(self):
         rule = self.make_rule(trigger="create", active=False)
