@@ -515,8 +515,7 @@ class TaskAutomationRule(models.Model):
     def _create_chunk(self, records, instance, state):
         now = fields.Datetime.now()
         assignees = self._assign(records, now)
-        task_vals, activity_vals = [], []
-        model_id = self.env["ir.model"]._get_id(self.model_name)
+        task_vals = []
         due_cache = {}  # one plan per assignee: a batch shares its start
         for record in records:
             user = assignees.get(record.id)
@@ -526,23 +525,10 @@ class TaskAutomationRule(models.Model):
             if user.id not in due_cache:
                 due_cache[user.id] = self._due_at(user, now)
             due = due_cache[user.id]
-            title = render_template(record, self.title_template)[:256]
-            note = render_template(record, self.description_template)
-            tz = user.tz or "UTC"
-            activity_vals.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": record.id,
-                    "activity_type_id": self.activity_type_id.id,
-                    "summary": title,
-                    "note": note,
-                    "user_id": user.id,
-                    "date_deadline": fields.Datetime.context_timestamp(self.with_context(tz=tz), due).date(),
-                }
-            )
             task_vals.append(
                 {
-                    "name": title,
+                    "name": render_template(record, self.title_template)[:256],
+                    "description": render_template(record, self.description_template),
                     "rule_id": self.id,
                     "company_id": self.company_id.id,
                     "model_name": self.model_name,
@@ -559,30 +545,57 @@ class TaskAutomationRule(models.Model):
                     "state_id": state.id if state else False,
                 }
             )
+        Task = self.env["task.automation.task"].sudo()
         if not task_vals:
-            return self.env["task.automation.task"]
+            return Task
         try:
             with self.env.cr.savepoint():
-                activities = (
-                    self.env["mail.activity"]
-                    .sudo()
-                    .with_context(mail_activity_quick_update=True)
-                    .create(activity_vals)
-                )
-                for vals, activity in zip(task_vals, activities):
-                    vals["activity_id"] = activity.id
-                return self.env["task.automation.task"].sudo().create(task_vals)
+                self._create_targets(task_vals)
+                return Task.create(task_vals)
         except pg_errors.UniqueViolation:
             # a concurrent transaction created a task for one of these records meanwhile: one by one
-            tasks = self.env["task.automation.task"]
-            for vals, avals in zip(task_vals, activity_vals):
+            tasks = Task
+            for vals in task_vals:
                 try:
                     with self.env.cr.savepoint():
-                        vals["activity_id"] = self.env["mail.activity"].sudo().create(avals).id
-                        tasks |= self.env["task.automation.task"].sudo().create(vals)
+                        self._create_targets([vals])
+                        tasks |= Task.create(vals)
                 except pg_errors.UniqueViolation:
                     continue
             return tasks
+
+    def _create_targets(self, task_vals):
+        """Create what each assignee works on and link it in ``task_vals`` (in place).
+
+        Here a ``mail.activity`` on the record; bridges (e.g. project tasks) extend this.
+        """
+        self.ensure_one()
+        model_id = self.env["ir.model"]._get_id(self.model_name)
+        activity_vals = []
+        for vals in task_vals:
+            user = self.env["res.users"].browse(vals["user_id"])
+            deadline = fields.Datetime.context_timestamp(
+                self.with_context(tz=user.tz or "UTC"), vals["deadline_at"]
+            )
+            activity_vals.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": vals["record_id"],
+                    "activity_type_id": self.activity_type_id.id,
+                    "summary": vals["name"],
+                    "note": vals["description"],
+                    "user_id": user.id,
+                    "date_deadline": deadline.date(),
+                }
+            )
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(activity_vals)
+        )
+        for vals, activity in zip(task_vals, activities):
+            vals["activity_id"] = activity.id
 
     # ------------------------------------------------------------------
     # triggers

@@ -18,6 +18,7 @@ class TaskAutomationTask(models.Model):
     _order = "state_rank, deadline_at, id"
 
     name = fields.Char(required=True)
+    description = fields.Text()
     rule_id = fields.Many2one("task.automation.rule", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     user_id = fields.Many2one("res.users", string="Assignee", index=True)
@@ -225,8 +226,7 @@ class TaskAutomationTask(models.Model):
         if not target or target == previous:
             return
         self.user_id = target
-        if self.activity_id:
-            self.activity_id.sudo().write({"user_id": target.id})
+        self._target_reassign(target)
         body = _(
             "Overdue task escalated (step %(level)s): %(task)s, due %(due)s, moved from %(old)s to %(new)s.",
             level=level,
@@ -236,6 +236,11 @@ class TaskAutomationTask(models.Model):
             new=target.name,
         )
         self._notify(target.partner_id | previous.partner_id, body)
+
+    def _target_reassign(self, user):
+        """Hand what the assignee works on to ``user`` (bridges extend)."""
+        if self.activity_id:
+            self.activity_id.sudo().write({"user_id": user.id})
 
     def _due_text(self):
         return fields.Datetime.to_string(self.deadline_at) + " UTC" if self.deadline_at else ""
