@@ -614,6 +614,10 @@ class TaskAutomationRule(models.Model):
                     lambda r, c=rule.company_id: not r.company_id or r.company_id == c
                 )
             matched = rule._filter(company_recs.sudo(), "domain")
+            # a record whose task would be closed or cancelled at once gets none
+            for fname in ("close_domain", "cancel_domain"):
+                if matched and rule._domain(fname):
+                    matched -= rule._filter(matched, fname)
             if matched:
                 tasks |= rule._create_tasks(matched, instance=instance, state=state)
         return tasks

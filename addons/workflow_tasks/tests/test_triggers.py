@@ -146,6 +146,17 @@ class TestTriggers(TaskCase):
         deleted_farm.unlink()
         self.assertEqual(task.state, "cancelled", "deleting the record cancels its task")
 
+    def test_no_task_for_work_already_done(self):
+        rule = self.make_rule(trigger="write", close_domain="[('function', '!=', False)]")
+        farm = self.env["res.partner"].create({"name": "Farm"})
+        farm.write({"city": "Bogura"})
+        farm.write({"function": "Result"})
+        self.assertEqual(self.tasks_of(rule, farm).mapped("state"), ["done"])
+        farm.write({"city": "Pabna"})
+        self.assertEqual(
+            len(self.tasks_of(rule, farm)), 1, "the result is there: no new task to close at once"
+        )
+
     def test_model_without_activities_refused(self):
         with self.assertRaises(ValidationError):
             self.make_rule(model_id=self.env["ir.model"]._get("res.country").id)
