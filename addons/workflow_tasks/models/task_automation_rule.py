@@ -586,6 +586,10 @@ class TaskAutomationRule(models.Model):
                     "note": vals["description"],
                     "user_id": user.id,
                     "date_deadline": deadline.date(),
+                    "automated": True,
+                    # stored computes given here: no UPDATE per activity after the INSERT
+                    "res_name": vals["record_name"],
+                    "date_done": False,
                 }
             )
         activities = (
