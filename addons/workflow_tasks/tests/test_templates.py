@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import TaskCase
@@ -69,3 +69,20 @@ class TestTemplates(TaskCase):
         self.assertEqual(res["title"], "Check Preview farm")
         self.assertFalse(self.tasks_of(rule), "the test button creates nothing")
         self.assertEqual(rule.rr_last_user_id, pointer, "nor moves the round-robin pointer")
+
+    def test_test_wizard_for_managers_only(self):
+        farm = self.env["res.partner"].create({"name": "Wizard farm"})
+        rule = self.make_rule(trigger="write", due_type="hours", due_amount=2)
+        wizard = (
+            self.env["task.automation.rule.test"]
+            .with_user(self.manager)
+            .create({"rule_id": rule.id, "record_ref": f"res.partner,{farm.id}"})
+        )
+        self.assertTrue(wizard.matches)
+        self.assertIn(wizard.user_name, self.analysts.mapped("name"))
+        self.assertEqual(wizard.title, "Review Wizard farm")
+        self.assertFalse(self.tasks_of(rule))
+        with self.assertRaises(AccessError):
+            self.env["task.automation.rule.test"].with_user(self.analysts[0]).create(
+                {"rule_id": rule.id, "record_ref": f"res.partner,{farm.id}"}
+            )
