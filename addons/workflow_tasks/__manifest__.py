@@ -1,0 +1,22 @@
+{
+    "name": "Workflow Tasks",
+    "summary": "Task automation rules: activities created, assigned, due, reminded, escalated and closed by rules",
+    "version": "17.0.1.0.0",
+    "category": "Productivity/Workflow",
+    "author": "Smart Dairy",
+    "website": "https://github.com/smart-dairy/workflow-suite",
+    "license": "LGPL-3",
+    "depends": ["workflow_automation", "resource", "mail"],
+    "data": [
+        "security/task_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "views/task_role_views.xml",
+        "views/task_automation_task_views.xml",
+        "views/task_automation_rule_views.xml",
+        "views/task_menus.xml",
+    ],
+    "demo": ["demo/task_demo.xml"],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,2 @@
+from . import task_automation_rule
+from . import alert_instance
