@@ -12,7 +12,15 @@ class TaskAutomationEscalation(models.Model):
     company_id = fields.Many2one(related="rule_id.company_id", store=True, index=True)
     after_hours = fields.Float(string="Overdue by (hours)", required=True, default=1.0)
     target = fields.Selection(
-        [("user", "A user"), ("group", "A group (least open tasks)")], required=True, default="user"
+        [
+            ("user", "A user"),
+            ("group", "A group (least open tasks)"),
+            ("manager", "The assignee's manager"),
+        ],
+        required=True,
+        default="user",
+        help="The assignee's manager comes from HR (the employee's manager) when the Employees app is "
+        "installed; without it, or without a manager, the task stays with its assignee.",
     )
     user_id = fields.Many2one("res.users", domain=[("share", "=", False)])
     group_id = fields.Many2one("res.groups")

@@ -215,6 +215,11 @@ class TaskAutomationTask(models.Model):
                 target.with_context(active_test=False), now
             ):
                 target = self.env["res.users"]
+        elif step.target == "manager":
+            # res.users._workflow_managers: nobody without hr, the employee's manager with it (workflow_hr)
+            managers = self.user_id._workflow_managers(self.company_id).filtered(lambda u: not u.share)
+            off = self.rule_id._unavailable_user_ids(managers, now)
+            target = managers.filtered(lambda u: u.id not in off)[:1]
         else:
             members = step.group_id.users.filtered(lambda u: not u.share).sorted("id")
             off = self.rule_id._unavailable_user_ids(members, now)
