@@ -60,6 +60,11 @@ class AuditLog(models.Model):
     )
     user_id = fields.Many2one("res.users", readonly=True)
     user_name = fields.Char(string="User Name When Logged", readonly=True)
+    user_display = fields.Char(
+        string="User",
+        compute="_compute_user_display",
+        help="Who did it: the user's name, or the name logged with the entry when the user is gone.",
+    )
     ip_address = fields.Char(string="IP Address", readonly=True)
     user_agent = fields.Char(readonly=True)
     session_id = fields.Char(readonly=True, help="SHA-256 of the session id, never the id")
@@ -490,10 +495,23 @@ class AuditLog(models.Model):
             ),
             model=entry.model_label,
             record=entry.record_display or entry.record_name or "",
-            user=entry.user_id.name or entry.user_name or "",
+            user=entry.user_display or "",
             date=format_datetime(self.env, entry.created_at, dt_format=False),
         )
         return _("%(what)s (%(where)s): %(reason)s", what=what, where=where, reason=problem.get("reason"))
+
+    def _compute_user_display(self):
+        # the log outlives users: a deleted one (no foreign key on a partitioned log) keeps its logged name
+        alive = set(
+            self.env["res.users"].sudo().browse({e.user_id.id for e in self if e.user_id}).exists().ids
+        )
+        for entry in self:
+            if entry.user_id.id in alive:
+                entry.user_display = entry.user_id.sudo().name
+            elif entry.user_name:
+                entry.user_display = _("%s (deleted)", entry.user_name) if entry.user_id else entry.user_name
+            else:
+                entry.user_display = False
 
     @api.model
     def action_verify_integrity(self):

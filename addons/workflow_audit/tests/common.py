@@ -4,6 +4,30 @@ import tempfile
 from odoo.tests import TransactionCase
 
 
+def isolate_checkpoints(test):
+    """Give ``test`` its own checkpoint file and key.
+
+    Checkpoints go to a file, which a rolled-back test does not roll back: a head
+    signed by one test (verification signs the heads it finds intact) would make the
+    next test's chain look rewritten."""
+    test.tmpdir = tempfile.TemporaryDirectory(prefix="wfa_audit_")
+    test.addCleanup(test.tmpdir.cleanup)
+    for name, value in (
+        ("WORKFLOW_AUDIT_CHECKPOINT_FILE", os.path.join(test.tmpdir.name, "{db}.jsonl")),
+        ("WORKFLOW_AUDIT_HMAC_KEY", "test-key-" + test.id()),
+    ):
+        old = os.environ.get(name)
+        os.environ[name] = value
+        test.addCleanup(_restore_env, name, old)
+
+
+def _restore_env(name, old):
+    if old is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = old
+
+
 class AuditCase(TransactionCase):
     """Audits res.partner; every test gets its own checkpoint file and key."""
 
@@ -39,26 +63,13 @@ class AuditCase(TransactionCase):
         # write what setUpClass buffered, so that each test starts with an empty buffer
         self.env.cr.flush()
         super().setUp()
-        self.tmpdir = tempfile.TemporaryDirectory(prefix="wfa_audit_")
-        self.addCleanup(self.tmpdir.cleanup)
-        for name, value in (
-            ("WORKFLOW_AUDIT_CHECKPOINT_FILE", os.path.join(self.tmpdir.name, "{db}.jsonl")),
-            ("WORKFLOW_AUDIT_HMAC_KEY", "test-key-" + self.id()),
-        ):
-            old = os.environ.get(name)
-            os.environ[name] = value
-            self.addCleanup(self._restore_env, name, old)
+        isolate_checkpoints(self)
 
     def _reset_hooks(self):
         self.registry.clear_cache()
         self.env["workflow.hook"]._register_hook()
 
-    @staticmethod
-    def _restore_env(name, old):
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
+    _restore_env = staticmethod(_restore_env)
 
     def commit_point(self):
         """What COMMIT does first: flush the ORM and run the precommit callbacks."""

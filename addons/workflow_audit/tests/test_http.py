@@ -3,6 +3,8 @@ import xmlrpc.client
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import isolate_checkpoints
+
 
 @tagged("post_install", "-at_install")
 class TestHttp(HttpCase):
@@ -11,6 +13,7 @@ class TestHttp(HttpCase):
 
     def setUp(self):
         super().setUp()
+        isolate_checkpoints(self)
         model = self.env["ir.model"]._get("res.partner")
         rule = self.env["audit.rule"].with_context(active_test=False).search([("model_id", "=", model.id)])
         vals = {"name": "Contacts", "model_id": model.id, "active": True, "log_write": True}

@@ -25,6 +25,14 @@ class TestReport(AuditCase):
             }
         )
 
+    def test_deleted_user_keeps_the_name_logged(self):
+        """The log outlives users: an entry of a deleted user shows the name logged with it
+        (reading the user itself would fail and break the report, the CSV and the integrity message)."""
+        gone = self.Log.new({"user_id": 2_000_000_000, "user_name": "Temp Clerk"})
+        self.assertEqual(gone.user_display, "Temp Clerk (deleted)")
+        here = self.Log.new({"user_id": self.env.user.id, "user_name": "Old name"})
+        self.assertEqual(here.user_display, self.env.user.name)
+
     def test_csv_export(self):
         """one line per changed field, with labels and values in words; blank for none"""
         action = self.wizard.action_export_csv()

@@ -6,6 +6,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import isolate_checkpoints
+
 
 @tagged("post_install", "-at_install")
 class TestAuditorTour(HttpCase):
@@ -14,6 +16,7 @@ class TestAuditorTour(HttpCase):
 
     def setUp(self):
         super().setUp()
+        isolate_checkpoints(self)
         self.addCleanup(self._reset_hooks)
         model = self.env["ir.model"]._get("res.partner")
         rule = self.env["audit.rule"].with_context(active_test=False).search([("model_id", "=", model.id)])

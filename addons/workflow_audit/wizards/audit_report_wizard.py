@@ -100,7 +100,7 @@ class AuditReportWizard(models.TransientModel):
             common = [
                 entry.id,
                 entry.created_at.strftime("%Y-%m-%d %H:%M:%S") if entry.created_at else "",
-                entry.user_id.name or entry.user_name or "",
+                entry.user_display or "",
                 actions.get(entry.action_type, entry.action_type or ""),
                 entry.model_label or "",
                 entry.record_display or "",

@@ -71,7 +71,9 @@ class TestSlaTimeInWords(SlaPartnerCase):
             self.assertNotIn('name="model_name" readonly', arch, view_type)
 
     def test_no_link_to_a_document_the_user_cannot_read(self):
-        """A link the user cannot follow would break the whole form: it is left out."""
+        """A tracking follows its document (workflow.target.mixin): who cannot read the document
+        sees neither the tracking nor the document's name; the link itself is computed only for
+        documents the user may read."""
         _partner, tracking = self.start("Private")
         user = new_test_user(
             self.env, "sla_display_user", groups="base.group_user,workflow_automation.group_workflow_user"
@@ -85,10 +87,17 @@ class TestSlaTimeInWords(SlaPartnerCase):
             }
         )
         as_user = tracking.with_user(user)
-        self.assertFalse(as_user.record_ref)
-        self.assertEqual(as_user.record_name, "Private", "the name stored with the tracking is still shown")
-        form = as_user.web_read({"record_ref": {"fields": {"display_name": {}}}, "duration_text": {}})
-        self.assertFalse(form[0]["record_ref"])
+        self.assertFalse(self.env["sla.tracking"].with_user(user).search([("id", "=", tracking.id)]))
+        with self.assertRaises(AccessError):
+            as_user.read(["record_name"])
+        visible, _tracking = self.start("Public")
+        mine = (
+            self.env["sla.tracking"]
+            .with_user(user)
+            .search([("model_name", "=", "res.partner"), ("record_id", "=", visible.id)])
+        )
+        self.assertTrue(mine)
+        self.assertEqual(mine.record_ref, visible, "a readable document keeps its link")
 
 
 @tagged("post_install", "-at_install")
