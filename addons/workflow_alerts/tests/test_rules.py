@@ -104,4 +104,4 @@ class TestPolledRules(AlertCase):
         own_alert = self.Rule.raise_alert(own)
         self.assertFalse(own_alert.model_name)
         self.assertEqual(self.Alert.with_user(self.manager).search([("id", "=", own_alert.id)]), own_alert)
-        self.assertTrue(own_alert.with_user(self.manager).read(["name"]))
+        self.assertTrue(own_alert.with_user(self.manager).read(["company_id"]))
