@@ -3,3 +3,4 @@ from . import test_price_change
 from . import test_xmlrpc
 from . import test_price_job_concurrency
 from . import test_system_paths
+from . import test_approver_day
