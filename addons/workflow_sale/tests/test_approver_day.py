@@ -1,5 +1,9 @@
+import json
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
 
 from .common import SaleApprovalCase
 
@@ -27,6 +31,16 @@ class ApproverDayCase(SaleApprovalCase):
         order = self.make_order(amount, user=user)
         order.with_user(user or self.salesman).action_request_approval()
         return order
+
+    def bus_events(self, user):
+        """The systray's bus notifications sent to ``user`` (what makes their counter refresh)."""
+        rows = (
+            self.env["bus.bus"]
+            .sudo()
+            .search([("channel", "=", json_dump(channel_with_db(self.env.cr.dbname, user.partner_id)))])
+        )
+        messages = [json.loads(r.message) for r in rows]
+        return [m["payload"]["event"] for m in messages if m["type"] == "workflow_automation/approvals"]
 
     def open_form_as(self, order, user):
         """Load the order's form as ``user`` does in the browser: the view, then every field it shows."""
@@ -155,7 +169,11 @@ class TestDecideInOnePlace(ApproverDayCase):
                 self.assertFalse(order.with_user(user).workflow_my_request_id)
         with self.assertRaisesRegex(UserError, "Nothing on .* waits for your decision"):
             order.with_user(self.salesman).action_workflow_approve()
+        self.env["bus.bus"].sudo().search([]).unlink()
         result = order.with_user(self.sales_manager).action_workflow_approve()
+        self.env.cr.precommit.run()  # the bus rows are written just before commit
+        self.assertEqual(self.bus_events(self.sales_manager), ["decided"], "the decider's counter refreshes")
+        self.assertEqual(self.bus_events(self.finance), ["assigned"], "and the next approver's")
         self.assertEqual(result["tag"], "display_notification")
         self.assertEqual(
             result["params"]["message"], "Approved — now waiting for Frank Finance (level 2 of 2)"
