@@ -351,7 +351,10 @@ class SaleOrder(models.Model):
             instance.fire(submit.id)
         for order in to_submit:
             request = order._approval_last_request()
-            order.message_post(
+            # written as the system in the user's name, as the engine's own posts are (a user
+            # without an email address can still request approval)
+            order.sudo().message_post(
+                author_id=self.env.user.partner_id.id,
                 body=_("Requested approval — %s.", request._next_step_text())
                 if request.status == "pending"
                 else _("Requested approval."),

@@ -257,6 +257,15 @@ class TestWordsForPeople(ApproverDayCase):
         )
         self.assertFalse(activities, "the approval to-dos are gone")
 
+    def test_people_without_an_email_address_still_request_and_decide(self):
+        (self.salesman | self.sales_manager | self.finance).partner_id.write({"email": False})
+        order = self.submitted()
+        self.request_of(order).with_user(self.sales_manager).approve()
+        self.request_of(order).with_user(self.finance).approve()
+        self.assertEqual(order.approval_state, "approved")
+        requested = order.message_ids.filtered(lambda m: "Requested approval" in (m.body or ""))
+        self.assertEqual(requested.author_id, self.salesman.partner_id, "posted in the salesman's name")
+
     def test_decision_on_behalf_and_rejection_reason(self):
         deputy = new_test_user(self.env, login="so_deputy2", groups="base.group_user", name="Dora Deputy")
         reason = self.env.ref("workflow_automation.rejection_reason_credit")
