@@ -7,7 +7,7 @@
     "website": "https://github.com/smart-dairy/workflow-suite",
     "license": "LGPL-3",
     "depends": ["mail", "web"],
-    "external_dependencies": {"python": []},
+    "external_dependencies": {"python": ["SpiffWorkflow"]},
     "data": [
         "security/workflow_security.xml",
         "security/ir.model.access.csv",
@@ -21,9 +21,11 @@
         "views/workflow_history_views.xml",
         "wizards/workflow_transition_wizard_views.xml",
         "wizards/workflow_import_wizard_views.xml",
+        "wizards/workflow_bpmn_import_wizard_views.xml",
         "wizards/approval_decision_wizard_views.xml",
         "views/approval_request_views.xml",
         "views/menus.xml",
+        "views/workflow_definition_bpmn_views.xml",
     ],
     "demo": ["demo/workflow_demo.xml"],
     "assets": {

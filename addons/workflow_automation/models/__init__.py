@@ -5,6 +5,7 @@ from . import ir_actions_server
 from . import res_users
 from . import workflow_definition
 from . import workflow_definition_json
+from . import workflow_definition_bpmn
 from . import workflow_structure_mixin
 from . import workflow_target_mixin
 from . import workflow_state

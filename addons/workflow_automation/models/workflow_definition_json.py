@@ -129,6 +129,9 @@ class WorkflowDefinition(models.Model):
                 vals["timeout_action"] = st["timeout_action"]
             if "color" in st:
                 vals["color"] = st["color"]
+            for key in ("position_x", "position_y"):
+                if key in st:
+                    vals[key] = st[key]
             vals.update(self._json_approval(st.get("approval_config") or {}, f"{path}.approval_config"))
             states.append(Command.create(vals))
         transitions = []
@@ -381,6 +384,8 @@ class WorkflowDefinition(models.Model):
                 "on_enter_actions": [ref(a) for a in st.on_enter_action_ids],
                 "on_exit_actions": [ref(a) for a in st.on_exit_action_ids],
             }
+            if st.position_x or st.position_y:
+                item.update(position_x=st.position_x, position_y=st.position_y)
             if st.state_type == "approval":
                 approvers = [{"type": "user", "login": u.login} for u in st.approver_user_ids]
                 approvers += [

@@ -11,6 +11,7 @@ Shape::
       "workflow_config": {
         "states": [{"code": "draft", "name": "Draft", "state_type": "start", "is_initial": true,
                     "is_final": false, "sequence": 10, "timeout_hours": 0, "timeout_action": "notify",
+                    "position_x": 150, "position_y": 100,
                     "on_enter_actions": ["notify_sales"], "on_exit_actions": [],
                     "approval_config": {"approval_type": "any", "min_approvers": 1,
                                         "approvers": [{"type": "user", "login": "admin"},
@@ -108,6 +109,9 @@ STATE_KEYS = {
     "on_exit_actions": list,
     "approval_config": (dict, type(None)),
     "color": int,
+    # where the state is drawn (designer, BPMN diagram): its centre in pixels
+    "position_x": (int, float),
+    "position_y": (int, float),
 }
 TRANSITION_KEYS = {
     "name": str,
