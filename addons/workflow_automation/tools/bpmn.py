@@ -170,7 +170,10 @@ def load_xml(data):
         _fail(_("expected the XML text of the file."))
     if len(data) > MAX_DOCUMENT:
         _fail(_("the document is larger than %s bytes.", MAX_DOCUMENT))
-    if _DOCTYPE.search(data):
+    head = data
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: look at the characters, not the bytes
+        head = data.decode("utf-16", errors="replace").encode("utf-8")
+    if _DOCTYPE.search(head):
         _fail(_("a DOCTYPE or entity declaration is not allowed in a BPMN file."))
     try:
         root = etree.fromstring(data, _parser())
