@@ -7,7 +7,7 @@ the same rights, the same errors (with the BPMN element added), nothing half-sto
 import logging
 
 from odoo import _, api, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import bpmn, rpc_args
 
@@ -58,7 +58,8 @@ class WorkflowDefinition(models.Model):
         return bpmn.write(self.export_json())
 
     def action_export_bpmn(self):
-        self.ensure_one()
+        if len(self) != 1:
+            raise UserError(_("Select one workflow to export as BPMN."))
         return {
             "type": "ir.actions.act_url",
             "url": f"/workflow_automation/definition/{self.id}/export_bpmn",

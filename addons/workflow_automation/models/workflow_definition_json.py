@@ -17,7 +17,7 @@ def _without_none(value):
 
 
 class WorkflowDefinition(models.Model):
-    _inherit = "workflow.definition"
+    _inherit = "workflow.definition"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def import_json(self, data, replace=False):

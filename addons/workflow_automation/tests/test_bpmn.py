@@ -2,12 +2,13 @@ import base64
 import json
 import os
 from datetime import timedelta
+from xmlrpc.client import Fault
 
 from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import file_open
 
 from ..tools import bpmn
@@ -26,8 +27,7 @@ HEAD = (
 def small(body, process_id="Small_1", ext=""):
     """A minimal process: start -> task -> end, plus ``body``."""
     return (
-        HEAD
-        + f'<bpmn:process id="{process_id}" name="Small" isExecutable="false">{ext}'
+        HEAD + f'<bpmn:process id="{process_id}" name="Small" isExecutable="false">{ext}'
         '<bpmn:startEvent id="Start_1" name="Draft"/>'
         '<bpmn:sequenceFlow id="F1" name="Submit" sourceRef="Start_1" targetRef="Task_1"/>'
         '<bpmn:userTask id="Task_1" name="Review"/>'
@@ -66,7 +66,10 @@ class TestBpmn(WorkflowCase):
     # ------------------------------------------------------------------
     def test_bpmn_io_gateway_and_timer(self):
         definition = self._import(data_file("bpmn_io_gateway_timer.bpmn"), model="res.partner")
-        self.assertEqual((definition.code, definition.name, definition.model_name), ("Process_1", "Partner review", "res.partner"))
+        self.assertEqual(
+            (definition.code, definition.name, definition.model_name),
+            ("Process_1", "Partner review", "res.partner"),
+        )
         st = {s.name: s for s in definition.state_ids}
         self.assertEqual(
             [(s.name, s.state_type) for s in definition.state_ids],
@@ -82,10 +85,14 @@ class TestBpmn(WorkflowCase):
         self.assertEqual((st["Check partner"].position_x, st["Check partner"].position_y), (290, 200))
         self.assertEqual((st["Escalated"].position_x, st["Escalated"].position_y), (680, 320))
         # the boundary timer: the deadline and an interrupting timeout transition
-        self.assertEqual((st["Manager review"].timeout_hours, st["Manager review"].timeout_action), (4, "transition"))
+        self.assertEqual(
+            (st["Manager review"].timeout_hours, st["Manager review"].timeout_action), (4, "transition")
+        )
         trs = {t.name: t for t in definition.transition_ids}
         self.assertEqual(set(trs), {"Submit", "Important", "Other", "Accept", "Too late"})
-        self.assertEqual((trs["Too late"].trigger_type, trs["Too late"].to_state_id.name), ("timeout", "Escalated"))
+        self.assertEqual(
+            (trs["Too late"].trigger_type, trs["Too late"].to_state_id.name), ("timeout", "Escalated")
+        )
         # the gateway is no state: its branches leave the state before it, the default one negated
         self.assertEqual(trs["Important"].from_state_id.name, "Check partner")
         self.assertEqual(trs["Important"].trigger_type, "condition")
@@ -112,10 +119,17 @@ class TestBpmn(WorkflowCase):
         self.assertEqual((bounds.get("x"), bounds.get("y"), bounds.get("width")), ("240", "160", "100"))
 
     def test_camunda7_file_notes_other_tools(self):
-        definition_id, notes = self.Definition._import_bpmn(data_file("camunda7_modeler5.bpmn"), model="res.partner")
+        definition_id, notes = self.Definition._import_bpmn(
+            data_file("camunda7_modeler5.bpmn"), model="res.partner"
+        )
         definition = self.Definition.browse(definition_id)
         text = " ".join(notes)
-        for item in ("camunda:assignee", "camunda:formData", "camunda:taskListener", "camunda:historyTimeToLive"):
+        for item in (
+            "camunda:assignee",
+            "camunda:formData",
+            "camunda:taskListener",
+            "camunda:historyTimeToLive",
+        ):
             self.assertIn(item, text)
         self.assertIn("camunda:formData", definition.message_ids[:1].body)
         task = definition.state_ids.filtered(lambda s: s.name == "Check company")
@@ -124,11 +138,15 @@ class TestBpmn(WorkflowCase):
         yes = definition.transition_ids.filtered(lambda t: t.name == "yes")
         self.assertEqual((yes.from_state_id.state_type, yes.trigger_type), ("start", "condition"))
         # starting on a company moves on by itself (the gateway after the start event)
-        inst = self.start(self.env["res.partner"].create({"name": "Dairy Ltd", "is_company": True}), definition)
+        inst = self.start(
+            self.env["res.partner"].create({"name": "Dairy Ltd", "is_company": True}), definition
+        )
         self.assertEqual(inst.current_state_id, task)
 
     def test_camunda8_zeebe_file(self):
-        definition_id, notes = self.Definition._import_bpmn(data_file("camunda8_modeler5.bpmn"), model="res.partner")
+        definition_id, notes = self.Definition._import_bpmn(
+            data_file("camunda8_modeler5.bpmn"), model="res.partner"
+        )
         definition = self.Definition.browse(definition_id)
         self.assertTrue(any("zeebe:assignmentDefinition" in n for n in notes))
         review = definition.state_ids.filtered(lambda s: s.name == "Review partner")
@@ -204,19 +222,23 @@ class TestBpmn(WorkflowCase):
             '<wfa:action id="flag" type="update_field" field="comment"><wfa:param name="value">"x"</wfa:param>'
             "</wfa:action></wfa:workflow></bpmn:extensionElements>"
         )
-        xml = small("", ext=ext).replace(
-            '<bpmn:userTask id="Task_1" name="Review"/>',
-            '<bpmn:userTask id="Task_1" name="Review"><bpmn:extensionElements>'
-            '<wfa:state code="review" type="approval"><wfa:onEnter action="note"/>'
-            '<wfa:approval rule="all" minApprovals="1"><wfa:approver type="user" login="admin"/>'
-            '<wfa:approver type="group" xmlid="base.group_system"/></wfa:approval></wfa:state>'
-            "</bpmn:extensionElements></bpmn:userTask>",
-        ).replace(
-            '<bpmn:sequenceFlow id="F2" name="Accept" sourceRef="Task_1" targetRef="End_1"/>',
-            '<bpmn:sequenceFlow id="F2" name="Accept" sourceRef="Task_1" targetRef="End_1">'
-            '<bpmn:extensionElements><wfa:transition trigger="approval" requireComment="true" buttonLabel="OK">'
-            '<wfa:group xmlid="base.group_user"/><wfa:run action="flag"/></wfa:transition>'
-            "</bpmn:extensionElements></bpmn:sequenceFlow>",
+        xml = (
+            small("", ext=ext)
+            .replace(
+                '<bpmn:userTask id="Task_1" name="Review"/>',
+                '<bpmn:userTask id="Task_1" name="Review"><bpmn:extensionElements>'
+                '<wfa:state code="review" type="approval"><wfa:onEnter action="note"/>'
+                '<wfa:approval rule="all" minApprovals="1"><wfa:approver type="user" login="admin"/>'
+                '<wfa:approver type="group" xmlid="base.group_system"/></wfa:approval></wfa:state>'
+                "</bpmn:extensionElements></bpmn:userTask>",
+            )
+            .replace(
+                '<bpmn:sequenceFlow id="F2" name="Accept" sourceRef="Task_1" targetRef="End_1"/>',
+                '<bpmn:sequenceFlow id="F2" name="Accept" sourceRef="Task_1" targetRef="End_1">'
+                '<bpmn:extensionElements><wfa:transition trigger="approval" requireComment="true" buttonLabel="OK">'
+                '<wfa:group xmlid="base.group_user"/><wfa:run action="flag"/></wfa:transition>'
+                "</bpmn:extensionElements></bpmn:sequenceFlow>",
+            )
         )
         definition = self._import(xml)
         review = definition.state_ids.filtered(lambda s: s.code == "review")
@@ -224,14 +246,25 @@ class TestBpmn(WorkflowCase):
         self.assertEqual(review.approver_group_ids, self.env.ref("base.group_system"))
         self.assertEqual(review.on_enter_action_ids.workflow_message_body, "Hello")
         accept = definition.transition_ids.filtered(lambda t: t.name == "Accept")
-        self.assertEqual((accept.trigger_type, accept.require_comment, accept.button_label), ("approval", True, "OK"))
+        self.assertEqual(
+            (accept.trigger_type, accept.require_comment, accept.button_label), ("approval", True, "OK")
+        )
         self.assertEqual(accept.group_ids, self.env.ref("base.group_user"))
         self.assertEqual(accept.action_ids.update_path, "comment")
         # the model argument must agree with the file
-        self.assertRefused(xml.replace('code="EXT"', 'code="EXT2"'), "is for the model res.partner", model="res.users")
+        self.assertRefused(
+            xml.replace('code="EXT"', 'code="EXT2"'), "is for the model res.partner", model="res.users"
+        )
 
     def test_durations(self):
-        cases = {"PT4H": 4, "P1D": 24, "P1DT2H30M": 26.5, "PT90M": 1.5, "P1W": 168, "PT30S": round(1 / 120, 6)}
+        cases = {
+            "PT4H": 4,
+            "P1D": 24,
+            "P1DT2H30M": 26.5,
+            "PT90M": 1.5,
+            "P1W": 168,
+            "PT30S": round(1 / 120, 6),
+        }
         for text, hours in cases.items():
             self.assertEqual(bpmn.duration_hours(text, "t"), hours, text)
         for hours in (4, 24, 26.5, 0.25, 200):
@@ -264,23 +297,35 @@ class TestBpmn(WorkflowCase):
             '<bpmn:startEvent id="Start_1" name="Draft"/>',
             '<bpmn:startEvent id="Start_1" name="Draft"><bpmn:messageEventDefinition/></bpmn:startEvent>',
         )
-        self.assertRefused(message_start, 'startEvent "Draft" \\(id Start_1\\): messageEventDefinition', model="res.partner")
+        self.assertRefused(
+            message_start, 'startEvent "Draft" \\(id Start_1\\): messageEventDefinition', model="res.partner"
+        )
         pools = small("").replace(
             '<bpmn:process id="Small_1"',
             '<bpmn:collaboration id="Collab_1"><bpmn:participant id="Pool_A" processRef="Small_1"/>'
             '<bpmn:participant id="Pool_B" name="Supplier"/></bpmn:collaboration><bpmn:process id="Small_1"',
         )
-        self.assertRefused(pools, 'participant "Supplier" \\(id Pool_B\\): .*several participants', model="res.partner")
+        self.assertRefused(
+            pools, 'participant "Supplier" \\(id Pool_B\\): .*several participants', model="res.partner"
+        )
 
     def test_bad_conditions_and_gateways(self):
         juel = data_file("camunda7_modeler5.bpmn").replace(
             b"[('is_company', '=', True)]", b"${isCompany == true}"
         )
-        self.assertRefused(juel, "sequenceFlow \"yes\" \\(id Flow_0cx2q4u\\).*not a valid domain", model="res.partner")
+        self.assertRefused(
+            juel, 'sequenceFlow "yes" \\(id Flow_0cx2q4u\\).*not a valid domain', model="res.partner"
+        )
         unknown_field = data_file("camunda7_modeler5.bpmn").replace(b"is_company", b"no_such_field")
-        self.assertRefused(unknown_field, "The condition of transition yes cannot be used.*no_such_field", model="res.partner")
+        self.assertRefused(
+            unknown_field,
+            "The condition of transition yes cannot be used.*no_such_field",
+            model="res.partner",
+        )
         no_default = data_file("camunda7_modeler5.bpmn").replace(b' default="Flow_0pmd3a8"', b"")
-        self.assertRefused(no_default, 'sequenceFlow "no" \\(id Flow_0pmd3a8\\) leaves exclusiveGateway', model="res.partner")
+        self.assertRefused(
+            no_default, 'sequenceFlow "no" \\(id Flow_0pmd3a8\\) leaves exclusiveGateway', model="res.partner"
+        )
         self.assertRefused(small(""), "which kind of document")
         self.assertRefused(small(""), "unknown model", model="no.such.model")
         # a check of the importer names the BPMN element the problem came from
@@ -293,7 +338,9 @@ class TestBpmn(WorkflowCase):
         self.assertRefused("<definitions/>", "root element must be bpmn:definitions", model="res.partner")
         self.assertRefused("<bpmn:definitions", "not well-formed", model="res.partner")
         invalid = small("").replace('targetNamespace="http://bpmn.io/schema/bpmn"', "")
-        self.assertRefused(invalid, "does not follow the BPMN 2.0 schema.*targetNamespace", model="res.partner")
+        self.assertRefused(
+            invalid, "does not follow the BPMN 2.0 schema.*targetNamespace", model="res.partner"
+        )
         self.assertRefused(HEAD + "</bpmn:definitions>", "holds no process", model="res.partner")
         with self.assertRaisesRegex(ValidationError, "xml must be the text of a BPMN file"):
             self.Definition.import_bpmn(42)
@@ -307,17 +354,24 @@ class TestBpmn(WorkflowCase):
         laughs = (
             '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
             + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 or "")) * 10}">' for i in range(1, 10))
-            + "]>" + small("").split("?>", 1)[1].replace('name="Review"', 'name="&lol9;"')
+            + "]>"
+            + small("").split("?>", 1)[1].replace('name="Review"', 'name="&lol9;"')
         )
         xxe = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + small(
             ""
         ).split("?>", 1)[1].replace('name="Review"', 'name="&xxe;"')
-        external_dtd = '<?xml version="1.0"?><!DOCTYPE d SYSTEM "http://127.0.0.1:9/evil.dtd">' + small("").split("?>", 1)[1]
+        external_dtd = (
+            '<?xml version="1.0"?><!DOCTYPE d SYSTEM "http://127.0.0.1:9/evil.dtd">'
+            + small("").split("?>", 1)[1]
+        )
         for text in (laughs, xxe, external_dtd):
             self.assertRefused(text, "DOCTYPE or entity declaration is not allowed", model="res.partner")
         # in UTF-16 the declaration is not seen in the bytes: the parser's document info refuses it
-        self.assertRefused(xxe.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>', 1).encode("utf-16"),
-                           "DOCTYPE or entity declaration is not allowed", model="res.partner")
+        self.assertRefused(
+            xxe.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>', 1).encode("utf-16"),
+            "DOCTYPE or entity declaration is not allowed",
+            model="res.partner",
+        )
         # deep nesting is stopped by the parser's limits (no huge-tree mode)
         deep = small("<bpmn:documentation>" + "<a>" * 5000 + "</a>" * 5000 + "</bpmn:documentation>")
         self.assertRefused(deep, "Invalid BPMN file", model="res.partner")
@@ -335,7 +389,12 @@ class TestBpmn(WorkflowCase):
             self.Definition.with_user(self.user).import_bpmn(xml, model="res.partner")
         # a workflow manager who is no administrator: the deny-list of the JSON import holds
         action = self.env["ir.actions.server"].create(
-            {"name": "Run code", "model_id": self.partner_model.id, "state": "code", "code": "records.write({})"}
+            {
+                "name": "Run code",
+                "model_id": self.partner_model.id,
+                "state": "code",
+                "code": "records.write({})",
+            }
         )
         self.env["ir.model.data"].create(
             {"module": "test_bpmn", "name": "code_action", "model": "ir.actions.server", "res_id": action.id}
@@ -346,11 +405,56 @@ class TestBpmn(WorkflowCase):
             '<wfa:onEnter serverAction="test_bpmn.code_action"/></wfa:state></bpmn:extensionElements></bpmn:userTask>',
         )
         before = self._count()
-        with self.assertRaisesRegex(AccessError, "reserved to administrators.*\n\\(in the BPMN file: userTask"):
+        with self.assertRaisesRegex(
+            AccessError, "reserved to administrators.*\n\\(in the BPMN file: userTask"
+        ):
             self.Definition.with_user(self.manager).import_bpmn(sensitive, model="res.partner")
         self.assertEqual(self._count(), before)
-        definition = self.Definition.browse(self.Definition.with_user(self.manager).import_bpmn(xml, model="res.partner"))
+        definition = self.Definition.browse(
+            self.Definition.with_user(self.manager).import_bpmn(xml, model="res.partner")
+        )
         # whoever may read a definition may export it
         self.assertIn("<bpmn:process", definition.with_user(self.user).export_bpmn())
         with self.assertRaisesRegex(ValidationError, "exactly one record"):
             (definition | self.definition).export_bpmn()
+
+
+@tagged("post_install", "-at_install")
+class TestBpmnXmlRpc(HttpCase):
+    """import_bpmn / export_bpmn and the download, through Odoo's real HTTP server."""
+
+    def call(self, login, method, *args, **kwargs):
+        uids = self.__dict__.setdefault("uids", {})
+        if login not in uids:  # authenticating costs seconds (password hashing): once per user
+            uids[login] = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, f"{login}_pw", {})
+        uid = uids[login]
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, f"{login}_pw", "workflow.definition", method, list(args), kwargs
+        )
+
+    def test_import_export_download(self):
+        for login, groups in (
+            ("bpmn_manager", "base.group_user,workflow_automation.group_workflow_manager"),
+            ("bpmn_clerk", "base.group_user,workflow_automation.group_workflow_user"),
+        ):
+            new_test_user(self.env, login=login, password=f"{login}_pw", groups=groups)
+        xml = data_file("bpmn_io_gateway_timer.bpmn").decode()
+        with self.assertRaisesRegex(Fault, "Only workflow managers may import"):
+            self.call("bpmn_clerk", "import_bpmn", xml, model="res.partner")
+        with self.assertRaisesRegex(Fault, "import_bpmn: model must be text"):
+            self.call("bpmn_manager", "import_bpmn", xml, model=7)
+        with self.assertRaisesRegex(Fault, "Flow_0r8c1vn.*leaves exclusiveGateway"):
+            self.call(
+                "bpmn_manager", "import_bpmn", xml.replace(' default="Flow_0r8c1vn"', ""), model="res.partner"
+            )
+        definition_id = self.call("bpmn_manager", "import_bpmn", xml, model="res.partner")
+        exported = self.call("bpmn_manager", "export_bpmn", [definition_id])
+        self.assertIn('<wfa:workflow code="Process_1" model="res.partner"', exported)
+        self.assertIn('<dc:Bounds x="240" y="160" width="100" height="80"/>', exported)
+        # the download route gives the same document as a file
+        self.authenticate("bpmn_clerk", "bpmn_clerk_pw")
+        response = self.url_open(f"/workflow_automation/definition/{definition_id}/export_bpmn")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.text, exported)
+        self.assertIn("workflow_Process_1_v1.bpmn", response.headers["Content-Disposition"])
+        self.assertTrue(response.headers["Content-Type"].startswith("application/xml"))

@@ -150,7 +150,7 @@ def schema_dir():
 
 
 def _get_schema():
-    global _schema  # noqa: PLW0603  (built once per process: ~0.2 s)
+    global _schema  # built once per process (~0.2 s)
     with _schema_lock:
         if _schema is None:
             path = os.path.join(schema_dir(), "BPMN20.xsd")
@@ -255,7 +255,14 @@ def _attr_int(el, name, where):
     try:
         return int(value)
     except ValueError:
-        _fail(_("%(where)s: %(attr)s must be a whole number, not %(value)r.", where=where, attr=name, value=value))
+        _fail(
+            _(
+                "%(where)s: %(attr)s must be a whole number, not %(value)r.",
+                where=where,
+                attr=name,
+                value=value,
+            )
+        )
     return None
 
 
@@ -277,7 +284,14 @@ def _attr_bool(el, name, where):
     if value is None:
         return None
     if value not in ("true", "false", "1", "0"):
-        _fail(_("%(where)s: %(attr)s must be true or false, not %(value)r.", where=where, attr=name, value=value))
+        _fail(
+            _(
+                "%(where)s: %(attr)s must be true or false, not %(value)r.",
+                where=where,
+                attr=name,
+                value=value,
+            )
+        )
     return value in ("true", "1")
 
 
@@ -292,7 +306,9 @@ def _action_refs(container, tag, where):
         elif ref.get("serverAction"):
             refs.append({"type": "server_action", "xmlid": ref.get("serverAction")})
         else:
-            _fail(_("%(where)s: wfa:%(tag)s needs an action or serverAction attribute.", where=where, tag=tag))
+            _fail(
+                _("%(where)s: wfa:%(tag)s needs an action or serverAction attribute.", where=where, tag=tag)
+            )
     return refs
 
 
@@ -350,7 +366,7 @@ class _Reader:
                 if isinstance(child.tag, str) and _ns(child) != WFA:
                     self._note_foreign(child, el)
 
-    def read(self):
+    def convert(self):
         root = self.root
         participants = root.findall(f"{{{BPMN}}}collaboration/{{{BPMN}}}participant")
         if len(participants) > 1:
@@ -363,13 +379,24 @@ class _Reader:
             )
         for collab in root.findall(_q(BPMN, "collaboration")):
             for child in collab:
-                if isinstance(child.tag, str) and _local(child) not in ("participant", "extensionElements", "documentation", "textAnnotation", "association"):
+                if isinstance(child.tag, str) and _local(child) not in (
+                    "participant",
+                    "extensionElements",
+                    "documentation",
+                    "textAnnotation",
+                    "association",
+                ):
                     _fail(_("%s is not supported (message flows need several participants).", _what(child)))
         processes = root.findall(_q(BPMN, "process"))
         if not processes:
             _fail(_("the file holds no process."))
         if len(processes) > 1:
-            _fail(_("%s: a file with several processes is not supported; export one at a time.", _what(processes[1])))
+            _fail(
+                _(
+                    "%s: a file with several processes is not supported; export one at a time.",
+                    _what(processes[1]),
+                )
+            )
         process = processes[0]
         self._scan_foreign(process)
         nodes, gateways, flows, boundaries = {}, {}, {}, {}
@@ -401,7 +428,9 @@ class _Reader:
                 if why:
                     _fail(_("%(element)s is not supported (%(why)s).", element=_what(el), why=why))
                 _fail(_("%s is not supported.", _what(el)))
-        for el in list(nodes.values()) + list(gateways.values()) + list(flows.values()) + list(boundaries.values()):
+        for el in (
+            list(nodes.values()) + list(gateways.values()) + list(flows.values()) + list(boundaries.values())
+        ):
             if not el.get("id"):
                 _fail(_("every element of the process needs an id (%s has none).", _local(el)))
         self.nodes, self.gateways, self.flows, self.boundaries = nodes, gateways, flows, boundaries
@@ -413,11 +442,21 @@ class _Reader:
             for end in ("sourceRef", "targetRef"):
                 ref = flow.get(end)
                 if ref not in nodes and ref not in gateways and ref not in boundaries:
-                    _fail(_("%(flow)s: %(end)s %(ref)s is not an element of the process.", flow=_what(flow), end=end, ref=ref))
+                    _fail(
+                        _(
+                            "%(flow)s: %(end)s %(ref)s is not an element of the process.",
+                            flow=_what(flow),
+                            end=end,
+                            ref=ref,
+                        )
+                    )
             if flow.get("targetRef") in boundaries:
                 _fail(_("%s leads to a boundary event; a boundary event has no incoming flow.", _what(flow)))
         for boundary in boundaries.values():
-            if boundary.get("attachedToRef") not in nodes or _local(nodes[boundary.get("attachedToRef")]) in ("startEvent", "endEvent"):
+            if boundary.get("attachedToRef") not in nodes or _local(nodes[boundary.get("attachedToRef")]) in (
+                "startEvent",
+                "endEvent",
+            ):
                 _fail(_("%s must be attached to a task of the process.", _what(boundary)))
         positions = self._positions(process)
         doc = self._workflow(process)
@@ -460,8 +499,17 @@ class _Reader:
             )
         timer = definitions[0]
         duration = timer.find(_q(BPMN, "timeDuration"))
-        if duration is None or timer.find(_q(BPMN, "timeDate")) is not None or timer.find(_q(BPMN, "timeCycle")) is not None:
-            _fail(_("%s: a timer needs a duration (timeDuration such as PT4H); dates and cycles are not supported.", _what(el)))
+        if (
+            duration is None
+            or timer.find(_q(BPMN, "timeDate")) is not None
+            or timer.find(_q(BPMN, "timeCycle")) is not None
+        ):
+            _fail(
+                _(
+                    "%s: a timer needs a duration (timeDuration such as PT4H); dates and cycles are not supported.",
+                    _what(el),
+                )
+            )
 
     def _positions(self, process):
         """Centres of the process's shapes, from the diagram (BPMN DI)."""
@@ -495,7 +543,9 @@ class _Reader:
             )
         model = model or self.model
         if not model:
-            _fail(_("the file does not say which kind of document the workflow is for: give the target model."))
+            _fail(
+                _("the file does not say which kind of document the workflow is for: give the target model.")
+            )
         doc = {
             "name": process.get("name") or self.root.get("name") or process.get("id"),
             "code": ext.get("code") or process.get("id"),
@@ -548,9 +598,19 @@ class _Reader:
                 if state_type in ("start", "end"):
                     _fail(_("%s: a task cannot be the start or an end; draw a start or end event.", where))
             if tag in ("startEvent", "endEvent") and ext.get("type") and ext.get("type") != state_type:
-                _fail(_("%(element)s: our type %(type)s does not match the event.", element=where, type=ext.get("type")))
+                _fail(
+                    _(
+                        "%(element)s: our type %(type)s does not match the event.",
+                        element=where,
+                        type=ext.get("type"),
+                    )
+                )
             default_name = {"startEvent": _("Start"), "endEvent": _("End")}.get(tag) or el.get("id")
-            state = {"code": self._state_code(el), "name": el.get("name") or default_name, "state_type": state_type}
+            state = {
+                "code": self._state_code(el),
+                "name": el.get("name") or default_name,
+                "state_type": state_type,
+            }
             sequence = _attr_int(ext, "sequence", where)
             state["sequence"] = sequence if sequence is not None else (i + 1) * 10
             color = _attr_int(ext, "color", where)
@@ -659,7 +719,13 @@ class _Reader:
             for flows, parts in self._paths(out, seen + (target,)):
                 paths.append(([flow] + flows, [domain] + parts))
             if len(paths) > MAX_TRANSITIONS:
-                _fail(_("the gateways after %s make more than %s transitions.", _what(flow), MAX_TRANSITIONS))
+                _fail(
+                    _(
+                        "the gateways after %(flow)s make more than %(max)s transitions.",
+                        flow=_what(flow),
+                        max=MAX_TRANSITIONS,
+                    )
+                )
         return paths
 
     def _transitions(self):
@@ -689,7 +755,11 @@ class _Reader:
         named = [f.get("name") for f in reversed(flows) if f.get("name")]
         trigger = ext.get("trigger")
         if not trigger:
-            trigger = "timeout" if timer is not None else ("condition" if domain or len(flows) > 1 else "user_action")
+            trigger = (
+                "timeout"
+                if timer is not None
+                else ("condition" if domain or len(flows) > 1 else "user_action")
+            )
         tr = {
             "name": named[0] if named else (to_el.get("name") or to_el.get("id")),
             "from": self._state_code(from_el),
@@ -713,9 +783,7 @@ class _Reader:
         if actions:
             tr["actions"] = actions
         path = " → ".join(f.get("id") for f in flows)
-        self.origins[f"transitions[{index}]"] = (
-            _what(first) if len(flows) == 1 else _("the path %s", path)
-        )
+        self.origins[f"transitions[{index}]"] = _what(first) if len(flows) == 1 else _("the path %s", path)
         return tr
 
 
@@ -726,7 +794,7 @@ def parse(data, model=None):
     error messages."""
     root = load_xml(data)
     reader = _Reader(root, model)
-    doc = reader.read()
+    doc = reader.convert()
     notes = list(reader.notes)
     if reader.foreign > len(notes):
         notes.append(_("and %s more", reader.foreign - len(notes)))
@@ -737,7 +805,9 @@ def explain(message, origins):
     """Add the BPMN element to an import error that names a JSON path of the converted file."""
     match = re.search(r"\$\.workflow_config\.((?:states|transitions)\[\d+\])", message)
     if match and match.group(1) in origins:
-        return _("%(message)s\n(in the BPMN file: %(element)s)", message=message, element=origins[match.group(1)])
+        return _(
+            "%(message)s\n(in the BPMN file: %(element)s)", message=message, element=origins[match.group(1)]
+        )
     return message
 
 
@@ -759,7 +829,11 @@ def layout(states, transitions):
     """Centres for states without a position: layers by distance from the start, left to right.
 
     States already placed keep their place; the others are laid out below them."""
-    placed = {s["code"]: (s["position_x"], s["position_y"]) for s in states if s.get("position_x") or s.get("position_y")}
+    placed = {
+        s["code"]: (s["position_x"], s["position_y"])
+        for s in states
+        if s.get("position_x") or s.get("position_y")
+    }
     todo = [s for s in states if s["code"] not in placed]
     if not todo:
         return placed
@@ -781,7 +855,7 @@ def layout(states, transitions):
     rows = defaultdict(int)
     top = max((y for _x, y in placed.values()), default=0) + (160 if placed else 0)
     positions = dict(placed)
-    for state in sorted(todo, key=lambda s: (s.get("sequence", 0))):
+    for state in sorted(todo, key=lambda s: s.get("sequence", 0)):
         if state["code"] in sinks:
             layer = last + 1
         else:
@@ -789,7 +863,6 @@ def layout(states, transitions):
         positions[state["code"]] = (150 + layer * 180, top + 100 + rows[layer] * 130)
         rows[layer] += 1
     return positions
-
 
 
 def _element_tag(state, outgoing=True):
@@ -953,7 +1026,9 @@ def write(doc):
         )
         for flow in outgoing_of[timer_id]:
             sub(timer, BPMN, "outgoing", text=flow)
-        definition = sub(timer, BPMN, "timerEventDefinition", {"id": _ident("TimerDef", f"TimerDef_{timer_id}", used)})
+        definition = sub(
+            timer, BPMN, "timerEventDefinition", {"id": _ident("TimerDef", f"TimerDef_{timer_id}", used)}
+        )
         duration = sub(definition, BPMN, "timeDuration", text=hours_duration(state["timeout_hours"]))
         duration.set(_q(XSI, "type"), "bpmn:tFormalExpression")
     for i, tr in enumerate(transitions):
