@@ -118,6 +118,26 @@ class TestBpmn(WorkflowCase):
         )
         self.assertEqual((bounds.get("x"), bounds.get("y"), bounds.get("width")), ("240", "160", "100"))
 
+    def test_gateway_after_a_person(self):
+        """Our trigger on the flow into a gateway: the person finishes the task, the branch that holds is offered."""
+        xml = data_file("bpmn_io_gateway_timer.bpmn").replace(
+            b'<bpmn:sequenceFlow id="Flow_1b7w3tz" sourceRef="Activity_0q1v9jd" targetRef="Gateway_0y3f0ax" />',
+            b'<bpmn:sequenceFlow id="Flow_1b7w3tz" name="Checked" sourceRef="Activity_0q1v9jd" targetRef="Gateway_0y3f0ax">'
+            b'<bpmn:extensionElements><wfa:transition xmlns:wfa="https://smartdairy.example/schema/workflow/1.0" '
+            b'trigger="user_action" buttonLabel="Checked"/></bpmn:extensionElements></bpmn:sequenceFlow>',
+        )
+        definition = self._import(xml, model="res.partner")
+        trs = {t.name: t for t in definition.transition_ids}
+        self.assertEqual(
+            (trs["Important"].trigger_type, trs["Other"].trigger_type), ("user_action", "user_action")
+        )
+        inst = self.start(self.env["res.partner"].create({"name": "Big dairy", "color": 7}), definition)
+        inst.fire(trs["Submit"].id)
+        self.assertEqual(inst.current_state_id.name, "Check partner")  # waits for the person
+        offered = inst._available_transition_records()
+        self.assertEqual(offered, trs["Important"])
+        self.assertEqual(offered._label(), "Checked")
+
     def test_camunda7_file_notes_other_tools(self):
         definition_id, notes = self.Definition._import_bpmn(
             data_file("camunda7_modeler5.bpmn"), model="res.partner"

@@ -39,7 +39,7 @@ from collections import defaultdict
 
 from lxml import etree
 
-from odoo import _
+from odoo import _, _lt
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 
@@ -71,21 +71,21 @@ HARMLESS_TAGS = {
     "property",
 }
 UNSUPPORTED_WHY = {
-    "parallelGateway": "parallel branches",
-    "inclusiveGateway": "inclusive branches",
-    "eventBasedGateway": "waiting for events",
-    "complexGateway": "complex branching",
-    "subProcess": "subprocesses",
-    "adHocSubProcess": "subprocesses",
-    "transaction": "subprocesses",
-    "callActivity": "calling other processes",
-    "intermediateCatchEvent": "intermediate events",
-    "intermediateThrowEvent": "intermediate events",
-    "serviceTask": "service tasks (use a task with our actions)",
-    "scriptTask": "scripts",
-    "sendTask": "messages",
-    "receiveTask": "messages",
-    "businessRuleTask": "business rule tasks",
+    "parallelGateway": _lt("parallel branches"),
+    "inclusiveGateway": _lt("inclusive branches"),
+    "eventBasedGateway": _lt("waiting for events"),
+    "complexGateway": _lt("complex branching"),
+    "subProcess": _lt("subprocesses"),
+    "adHocSubProcess": _lt("subprocesses"),
+    "transaction": _lt("subprocesses"),
+    "callActivity": _lt("calling other processes"),
+    "intermediateCatchEvent": _lt("intermediate events"),
+    "intermediateThrowEvent": _lt("intermediate events"),
+    "serviceTask": _lt("service tasks (use a task with our actions)"),
+    "scriptTask": _lt("scripts"),
+    "sendTask": _lt("messages"),
+    "receiveTask": _lt("messages"),
+    "businessRuleTask": _lt("business rule tasks"),
 }
 TIMEOUT_ACTIONS_WITH_FLOWS = ("transition",)
 TASK_SIZE = (100, 80)
@@ -426,7 +426,7 @@ class _Reader:
             else:
                 why = UNSUPPORTED_WHY.get(tag)
                 if why:
-                    _fail(_("%(element)s is not supported (%(why)s).", element=_what(el), why=why))
+                    _fail(_("%(element)s is not supported (%(why)s).", element=_what(el), why=str(why)))
                 _fail(_("%s is not supported.", _what(el)))
         for el in (
             list(nodes.values()) + list(gateways.values()) + list(flows.values()) + list(boundaries.values())
