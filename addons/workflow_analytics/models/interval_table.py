@@ -59,7 +59,6 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 -- the dashboard reads the stays of a set of instances: index-only scans by instance
 CREATE INDEX IF NOT EXISTS {TABLE}_instance_idx
     ON {TABLE} (instance_id, sequence) INCLUDE (state_id, state_name, visit, hours, entered_at);
-CREATE INDEX IF NOT EXISTS {TABLE}_open_idx ON {TABLE} (instance_id) WHERE next_at IS NULL;
 
 -- the stays of the given instances as their history tells them (the one definition)
 CREATE OR REPLACE FUNCTION workflow_analytics_history_intervals(ids integer[])
@@ -93,50 +92,76 @@ $$;
 CREATE OR REPLACE FUNCTION workflow_analytics_history_changed()
 RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    n workflow_history%ROWTYPE;
+    last_stay record;
     appended integer[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        -- the engine's case: one new state change per instance, after its last stay
-        appended := ARRAY(
-            SELECT n.id FROM wfa_new_rows n
-             WHERE {INTERVAL_ROW_TEMPLATE.format(h="n")}
-               AND NOT EXISTS (SELECT 1 FROM wfa_new_rows o
-                                WHERE o.instance_id = n.instance_id AND o.id <> n.id
-                                  AND {INTERVAL_ROW_TEMPLATE.format(h="o")})
-               AND NOT EXISTS (SELECT 1 FROM {TABLE} t
-                                WHERE t.instance_id = n.instance_id
-                                  AND (t.entered_at, t.id) >= (n.performed_at, n.id)));
-        IF cardinality(appended) > 0 THEN
-            WITH closed AS (
+        IF (SELECT count(*) FROM wfa_new_rows) = 1 THEN
+            -- the engine's case, one row at a time: a few index look-ups
+            SELECT * INTO n FROM wfa_new_rows;
+            IF NOT ({INTERVAL_ROW_TEMPLATE.format(h="n")}) THEN
+                RETURN NULL;  -- a vote, a comment, a cancel: no new stay
+            END IF;
+            SELECT t.sequence, t.entered_at, t.id INTO last_stay
+              FROM {TABLE} t WHERE t.instance_id = n.instance_id ORDER BY t.sequence DESC LIMIT 1;
+            IF last_stay.id IS NULL OR (last_stay.entered_at, last_stay.id) < (n.performed_at, n.id) THEN
                 UPDATE {TABLE} t
                    SET next_at = n.performed_at, moved_by = n.performed_by, transition_id = n.transition_id,
                        hours = EXTRACT(EPOCH FROM n.performed_at - t.entered_at)::double precision / 3600.0
-                  FROM wfa_new_rows n
-                 WHERE n.id = ANY(appended) AND t.instance_id = n.instance_id AND t.next_at IS NULL
+                 WHERE t.instance_id = n.instance_id AND t.next_at IS NULL;
+                INSERT INTO {TABLE} ({COLUMNS})
+                VALUES (n.id, n.instance_id, n.to_state_id, n.to_state_name, COALESCE(last_stay.sequence, 0) + 1,
+                        1 + (SELECT count(*) FROM {TABLE} t
+                              WHERE t.instance_id = n.instance_id AND t.state_id = n.to_state_id)::integer,
+                        n.performed_by, n.performed_at, NULL, NULL, NULL, NULL);
+            ELSE
+                PERFORM workflow_analytics_refresh_intervals(ARRAY[n.instance_id]);
+            END IF;
+            RETURN NULL;
+        END IF;
+        -- several rows: one new state change per instance, after its last stay, is appended
+        appended := ARRAY(
+            SELECT r.id FROM wfa_new_rows r
+             WHERE {INTERVAL_ROW_TEMPLATE.format(h="r")}
+               AND NOT EXISTS (SELECT 1 FROM wfa_new_rows o
+                                WHERE o.instance_id = r.instance_id AND o.id <> r.id
+                                  AND {INTERVAL_ROW_TEMPLATE.format(h="o")})
+               AND NOT EXISTS (SELECT 1 FROM {TABLE} t
+                                WHERE t.instance_id = r.instance_id
+                                  AND (t.entered_at, t.id) >= (r.performed_at, r.id)));
+        IF cardinality(appended) > 0 THEN
+            WITH closed AS (
+                UPDATE {TABLE} t
+                   SET next_at = r.performed_at, moved_by = r.performed_by, transition_id = r.transition_id,
+                       hours = EXTRACT(EPOCH FROM r.performed_at - t.entered_at)::double precision / 3600.0
+                  FROM wfa_new_rows r
+                 WHERE r.id = ANY(appended) AND t.instance_id = r.instance_id AND t.next_at IS NULL
                 RETURNING t.id
             )
             INSERT INTO {TABLE} ({COLUMNS})
-            SELECT n.id, n.instance_id, n.to_state_id, n.to_state_name,
-                   1 + COALESCE((SELECT max(t.sequence) FROM {TABLE} t WHERE t.instance_id = n.instance_id), 0),
+            SELECT r.id, r.instance_id, r.to_state_id, r.to_state_name,
+                   1 + COALESCE((SELECT max(t.sequence) FROM {TABLE} t WHERE t.instance_id = r.instance_id), 0),
                    1 + (SELECT count(*) FROM {TABLE} t
-                         WHERE t.instance_id = n.instance_id AND t.state_id = n.to_state_id)::integer,
-                   n.performed_by, n.performed_at, NULL, NULL, NULL, NULL
-              FROM wfa_new_rows n
-             WHERE n.id = ANY(appended);
+                         WHERE t.instance_id = r.instance_id AND t.state_id = r.to_state_id)::integer,
+                   r.performed_by, r.performed_at, NULL, NULL, NULL, NULL
+              FROM wfa_new_rows r
+             WHERE r.id = ANY(appended);
         END IF;
-        -- anything else: the instances concerned are recomputed from their history
+        -- anything else (several state changes of one instance, one dated before its last stay):
+        -- the instances concerned are recomputed from their history
         PERFORM workflow_analytics_refresh_intervals(ARRAY(
-            SELECT DISTINCT n.instance_id FROM wfa_new_rows n
-             WHERE {INTERVAL_ROW_TEMPLATE.format(h="n")} AND n.id <> ALL(appended)));
+            SELECT DISTINCT r.instance_id FROM wfa_new_rows r
+             WHERE {INTERVAL_ROW_TEMPLATE.format(h="r")} AND r.id <> ALL(appended)));
     ELSIF TG_OP = 'UPDATE' THEN
         PERFORM workflow_analytics_refresh_intervals(ARRAY(
-            SELECT DISTINCT unnest(ARRAY[o.instance_id, n.instance_id])
-              FROM wfa_old_rows o JOIN wfa_new_rows n ON n.id = o.id
+            SELECT DISTINCT unnest(ARRAY[o.instance_id, r.instance_id])
+              FROM wfa_old_rows o JOIN wfa_new_rows r ON r.id = o.id
              WHERE (o.instance_id, o.action_type, o.from_state_id, o.to_state_id, o.to_state_name,
                     o.transition_id, o.performed_by, o.performed_at)
                    IS DISTINCT FROM
-                   (n.instance_id, n.action_type, n.from_state_id, n.to_state_id, n.to_state_name,
-                    n.transition_id, n.performed_by, n.performed_at)));
+                   (r.instance_id, r.action_type, r.from_state_id, r.to_state_id, r.to_state_name,
+                    r.transition_id, r.performed_by, r.performed_at)));
     ELSE
         PERFORM workflow_analytics_refresh_intervals(ARRAY(
             SELECT DISTINCT o.instance_id FROM wfa_old_rows o WHERE {INTERVAL_ROW_TEMPLATE.format(h="o")}));
