@@ -185,6 +185,8 @@ CREATE TRIGGER workflow_analytics_history_delete AFTER DELETE ON workflow_histor
 """
 
 DROP_SCHEMA = f"""
+DROP VIEW IF EXISTS workflow_analytics_interval;
+DROP FUNCTION IF EXISTS workflow_analytics_business_hours(integer, timestamp, timestamp);
 DROP TRIGGER IF EXISTS workflow_analytics_history_insert ON workflow_history;
 DROP TRIGGER IF EXISTS workflow_analytics_history_update ON workflow_history;
 DROP TRIGGER IF EXISTS workflow_analytics_history_delete ON workflow_history;
