@@ -199,7 +199,8 @@ class WorkflowAnalyticsInterval(models.Model):
     def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
         """Intervals follow the instances: a user sees those of the instances they may read."""
         if not self.env.su:
-            instances = self.env["workflow.instance"]._search([])
+            # the instances the user may read, kept in SQL (not their ids listed in Python)
+            instances = self.env["workflow.analytics"]._readable_instances([])
             domain = expression.AND([list(domain or []), [("instance_id", "in", instances)]])
         return super()._search(
             domain, offset=offset, limit=limit, order=order, access_rights_uid=access_rights_uid
