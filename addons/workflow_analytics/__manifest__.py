@@ -1,7 +1,7 @@
 {
     "name": "Workflow Analytics",
     "summary": "Cycle times, bottlenecks, approver response times and a process-mining export of workflows",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Productivity/Workflow",
     "author": "Smart Dairy",
     "website": "https://github.com/smart-dairy/workflow-suite",
@@ -25,6 +25,8 @@
             "workflow_analytics/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

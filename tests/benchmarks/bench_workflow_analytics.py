@@ -16,11 +16,17 @@ seeded data (``--reseed`` starts again).
 Measured, as an administrator (record rules applied, no sudo):
 
 * ``dashboard``: ``workflow.analytics.get_dashboard`` - the one RPC the dashboard
-  makes - for the last 30 days, the last 365 days and one definition over 90 days;
+  makes - for the last 30 days, the last 365 days and one definition over 90 days,
+  reading the stays from the state-interval table, and, in the same run and
+  interleaved with it, the reference: the same call with the stays computed as
+  before the table, by window functions over the history;
 * each figure's query (volumes and cycle time, throughput, states / bottleneck /
   variants / rework, approvals, queues) for one period;
 * ``pivot``: the ORM ``read_group`` the pivot view makes on the state-interval view
   (time per state of one definition);
+* ``state-interval table``: a consistency check of the whole table against the
+  history, and the time to rebuild it from the history (the backfill an upgrade
+  runs; rolled back);
 * ``export``: the XES and CSV event log of every definition, streamed from a
   server-side cursor through the export route's writers, in rows per second.
 """
@@ -174,6 +180,108 @@ def machine():
     return f"{os.cpu_count()} CPU ({cpu}), {mem} RAM, Python {platform.python_version()}"
 
 
+# The reference: how the dashboard computed the stays before the state-interval table,
+# window functions over the history of the instances completed in the period.
+HISTORY_STAYS = """
+SELECT instance_id, workflow_id, COALESCE(state_code, state_name) AS key, state_name, sequence, is_rework,
+       is_final, duration_hours,
+       EXTRACT(EPOCH FROM instance_completed_at - instance_started_at) / 3600.0 AS cycle_hours
+  FROM (
+    SELECT h.instance_id, h.workflow_id, s.code AS state_code,
+           COALESCE(h.to_state_name, s.name->>'en_US') AS state_name, h.sequence, h.visit > 1 AS is_rework,
+           COALESCE(s.is_final, FALSE) AS is_final,
+           EXTRACT(EPOCH FROM COALESCE(h.left_at, now() AT TIME ZONE 'UTC') - h.performed_at) / 3600.0
+               AS duration_hours,
+           h.instance_started_at, h.instance_completed_at
+      FROM (
+            SELECT h.id, h.instance_id, h.to_state_id, h.to_state_name, h.performed_by, h.performed_at,
+                   wi.live_workflow_id AS workflow_id, wi.started_at AS instance_started_at,
+                   wi.completed_at AS instance_completed_at,
+                   row_number() OVER w AS sequence,
+                   row_number() OVER (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id,
+                                                   h.to_state_id
+                                      ORDER BY h.performed_at, h.id) AS visit,
+                   COALESCE(
+                       lead(h.performed_at) OVER w,
+                       CASE WHEN wi.status IN ('completed', 'cancelled')
+                            THEN COALESCE(wi.completed_at, wi.write_date)
+                            WHEN wi.status IN ('timeout', 'error') THEN wi.write_date END
+                   ) AS left_at
+              FROM workflow_history h
+              JOIN workflow_instance wi ON wi.id = h.instance_id
+             WHERE %(interval_row)s AND h.instance_id IN (
+                   SELECT i.id FROM %(scope)s i
+                    WHERE i.status = 'completed' AND i.completed_at >= %(p0)s AND i.completed_at < %(p1)s)
+            WINDOW w AS (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id
+                         ORDER BY h.performed_at, h.id)
+           ) h
+      LEFT JOIN workflow_state s ON s.id = h.to_state_id
+  ) x
+"""
+
+
+def history_stays(self, scope, p0, p1):
+    """``workflow.analytics._flow_stays`` as it was before the state-interval table."""
+    from odoo.tools import SQL  # pylint: disable=import-outside-toplevel
+
+    from odoo.addons.workflow_analytics.models.interval_table import (  # pylint: disable=import-outside-toplevel
+        INTERVAL_ROW,
+    )
+
+    return SQL(HISTORY_STAYS, interval_row=INTERVAL_ROW, scope=scope["relation"], p0=p0, p1=p1)
+
+
+class ReferenceStays:
+    """Within the block, the dashboard computes its stays from the history (the reference)."""
+
+    def __init__(self, model):
+        self.cls = type(model)
+
+    def __enter__(self):
+        self.cls._flow_stays = history_stays
+
+    def __exit__(self, *exc):
+        del self.cls._flow_stays
+
+
+def timed_pair(func, reference, model, runs):
+    """Time ``func`` as it is and as the reference, interleaved so that both see the same load."""
+    after, before = [], []
+    for _i in range(runs):
+        t0 = time.perf_counter()
+        func()
+        after.append(time.perf_counter() - t0)
+        with ReferenceStays(model):
+            t0 = time.perf_counter()
+            reference()
+            before.append(time.perf_counter() - t0)
+    return after, before
+
+
+def reference_flow(model, scope, p0, p1):
+    with ReferenceStays(model):
+        return model._flow(scope, p0, p1)
+
+
+def add_partners(cr):
+    """One partner per row of ``bench_inst`` (column ``partner_id``), inserted with SQL."""
+    cr.execute(
+        """
+        ALTER TABLE bench_inst ADD COLUMN partner_id integer;
+        CREATE TEMP TABLE bench_partner AS
+        WITH ins AS (
+            INSERT INTO res_partner (name, complete_name, active, type, is_company, create_uid, create_date,
+                                     write_uid, write_date)
+            SELECT 'Bench shop ' || b.n, 'Bench shop ' || b.n, TRUE, 'contact', FALSE, 1, now(), 1, now()
+              FROM bench_inst b
+            RETURNING id, name
+        )
+        SELECT id, substr(name, 12)::integer AS n FROM ins;
+        UPDATE bench_inst b SET partner_id = p.id FROM bench_partner p WHERE p.n = b.n;
+        """
+    )
+
+
 def seed(env, count):
     cr = env.cr
     t0 = time.perf_counter()
@@ -262,13 +370,15 @@ def seed(env, count):
         """,
         {"defs": [d.id for d in definitions], "count": count},
     )
+    # each instance runs on a partner of its own: instances follow their document's access
+    add_partners(cr)
     cr.execute(
         """
         WITH ins AS (
             INSERT INTO workflow_instance (name, workflow_id, live_workflow_id, version, model_name, record_id,
                 record_name, current_state_id, status, started_at, completed_at, state_entered_at, company_id,
                 started_by, retry_count, create_uid, create_date, write_uid, write_date)
-            SELECT 'Bench ' || b.n, b.workflow_id, b.workflow_id, 1, 'res.partner', b.n, 'Bench ' || b.n,
+            SELECT 'Bench ' || b.n, b.workflow_id, b.workflow_id, 1, 'res.partner', b.partner_id, 'Bench ' || b.n,
                    s.id,
                    CASE b.variant WHEN 2 THEN 'active' WHEN 3 THEN 'cancelled' ELSE 'completed' END,
                    b.started_at,
@@ -289,7 +399,7 @@ def seed(env, count):
         """
         CREATE TEMP TABLE bench_map AS
         SELECT b.*, i.id AS instance_id FROM bench_inst b
-          JOIN workflow_instance i ON i.record_id = b.n AND i.record_name = 'Bench ' || b.n
+          JOIN workflow_instance i ON i.record_id = b.partner_id AND i.model_name = 'res.partner'
         """
     )
     cr.execute(
@@ -297,7 +407,8 @@ def seed(env, count):
         INSERT INTO workflow_history (instance_id, workflow_id, model_name, record_id, company_id, transition_id,
             from_state_id, to_state_id, from_state_name, to_state_name, action_type, performed_by, performed_at,
             duration_seconds, create_uid, create_date, write_uid, write_date)
-        SELECT m.instance_id, m.workflow_id, 'res.partner', m.n, %(company)s, tr.id, fs.id, ts.id, fs.name, ts.name,
+        SELECT m.instance_id, m.workflow_id, 'res.partner', m.partner_id, %(company)s, tr.id, fs.id, ts.id, fs.name,
+               ts.name,
                p.action, (%(users)s::int[])[1 + (m.n + p.j) %% 20],
                m.started_at + make_interval(hours => p.j * m.step_hours, mins => (m.n * 31 + p.j * 17) %% 50),
                NULL, %(admin)s, now(), %(admin)s, now()
@@ -315,7 +426,7 @@ def seed(env, count):
             INSERT INTO approval_request (name, instance_id, state_id, workflow_id, model_name, record_id,
                 record_name, approval_type, tie_policy, status, requested_at, completed_at, company_id,
                 requested_by, create_uid, create_date, write_uid, write_date)
-            SELECT 'Bench ' || m.n, m.instance_id, s.id, m.workflow_id, 'res.partner', m.n, 'Bench ' || m.n,
+            SELECT 'Bench ' || m.n, m.instance_id, s.id, m.workflow_id, 'res.partner', m.partner_id, 'Bench ' || m.n,
                    'all', 'reject', CASE WHEN m.variant = 2 THEN 'pending' ELSE 'approved' END,
                    m.started_at + make_interval(hours => 3 * m.step_hours),
                    CASE WHEN m.variant = 2 THEN NULL ELSE m.started_at + make_interval(hours => 6 * m.step_hours) END,
@@ -403,10 +514,27 @@ def run(env, registry, args):
         ("dashboard, one workflow, last 90 days", period(90, workflow_ids=[definitions[0].id]), args.runs),
         ("dashboard, all workflows, last 365 days", period(365), max(3, args.runs // 3)),
     ]
+    cr.execute("SELECT count(*) FROM workflow_analytics_state_interval")
+    print(f"state-interval table: {cr.fetchone()[0]:,} stays")
     Analytics.get_dashboard(period(30))  # warm the caches (registry, plans)
+    with ReferenceStays(Analytics):
+        reference_data = Analytics.get_dashboard(period(30))
+    print("dashboard (stays from the state-interval table) vs reference (window functions over the history):")
     for label, filters, runs in cases:
-        line(label, timed(lambda f=filters: Analytics.get_dashboard(f), runs))
+        after, before = timed_pair(
+            lambda f=filters: Analytics.get_dashboard(f),
+            lambda f=filters: Analytics.get_dashboard(f),
+            Analytics,
+            runs,
+        )
+        line(f"{label}", after)
+        line(f"  reference: {label}", before)
+        print(f"  speed-up (p50): {statistics.median(before) / statistics.median(after):.1f}x", flush=True)
     data = Analytics.get_dashboard(period(30))
+    same = {k: data["current"][k] for k in ("states", "variants", "rework", "cycle_histogram")} == {
+        k: reference_data["current"][k] for k in ("states", "variants", "rework", "cycle_histogram")
+    }
+    print(f"  figures identical to the reference's: {same}")
     cur = data["current"]
     print(
         f"  (30 days: {cur['completed']:,} completed, cycle p50 {cur['cycle']['p50']} h, bottleneck "
@@ -423,6 +551,10 @@ def run(env, registry, args):
         (
             "time per state, bottleneck, variants, rework",
             lambda: Analytics._flow(scope, flt["p0"], flt["p1"]),
+        ),
+        (
+            "  reference (window functions over the history)",
+            lambda: reference_flow(Analytics, scope, flt["p0"], flt["p1"]),
         ),
         ("approvals (approvers, steps, rates)", lambda: Analytics._approvals(scope, flt["p0"], flt["p1"])),
         ("queues now", lambda: Analytics._queues(scope)),
@@ -442,6 +574,24 @@ def run(env, registry, args):
             ),
             max(3, args.runs // 3),
         ),
+    )
+
+    from odoo.addons.workflow_analytics.models import interval_table  # pylint: disable=import-outside-toplevel
+
+    t0 = time.perf_counter()
+    diff = interval_table.differences(cr)
+    print(
+        f"state-interval table vs history: {len(diff)} differing rows (checked in {time.perf_counter() - t0:.1f} s)",
+        flush=True,
+    )
+    cr.execute("SAVEPOINT bench_rebuild")
+    t0 = time.perf_counter()
+    count = interval_table.rebuild(cr)
+    spent = time.perf_counter() - t0
+    cr.execute("ROLLBACK TO SAVEPOINT bench_rebuild")
+    print(
+        f"backfill: {count:,} stays rebuilt from the history in {spent:.1f} s ({count / spent:,.0f}/s)",
+        flush=True,
     )
 
     from odoo.addons.workflow_analytics.controllers.export import (  # pylint: disable=import-outside-toplevel

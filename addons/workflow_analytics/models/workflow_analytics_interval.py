@@ -2,43 +2,55 @@ from odoo import api, fields, models, tools
 from odoo.osv import expression
 from odoo.tools import SQL
 
-# A history row opens a state interval when the instance starts or changes state.
-# Rows that only comment on the state (approval votes, reminders, delegations,
-# escalations, errors, a cancel) do not.
-INTERVAL_ROW = SQL(
-    "(h.action_type = 'start' OR h.transition_id IS NOT NULL"
-    " OR h.from_state_id IS DISTINCT FROM h.to_state_id) AND h.to_state_id IS NOT NULL"
-)
+from . import interval_table
 
 # Business hours between two UTC timestamps on a resource.calendar, in SQL: the
 # calendar's attendances (lunch and section lines excluded, two-week calendars and
-# dated attendances honoured) intersected with the interval, day by day, in the
-# calendar's time zone.  Public holidays (global leaves) are not subtracted.
+# dated attendances honoured), day by day in the calendar's time zone, as UTC ranges
+# intersected with the interval, less the public holidays: the leaves of no
+# resource (``time_type`` leave) on this calendar, or on no calendar in the
+# calendar's company - what ``resource.calendar._work_intervals_batch`` subtracts.
 BUSINESS_HOURS_FUNCTION = """
 CREATE OR REPLACE FUNCTION workflow_analytics_business_hours(cal integer, t0 timestamp, t1 timestamp)
 RETURNS double precision LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WITH c AS (
-        SELECT rc.id, rc.two_weeks_calendar,
+        SELECT rc.id, rc.company_id, rc.two_weeks_calendar, COALESCE(NULLIF(rc.tz, ''), 'UTC') AS tz,
                (t0 AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(NULLIF(rc.tz, ''), 'UTC') AS l0,
                (t1 AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(NULLIF(rc.tz, ''), 'UTC') AS l1
           FROM resource_calendar rc
          WHERE rc.id = cal AND t1 > t0
+    ),
+    pieces AS (
+        SELECT GREATEST(t0, ((d + make_interval(secs => a.hour_from * 3600)) AT TIME ZONE c.tz) AT TIME ZONE 'UTC') AS p0,
+               LEAST(t1, ((d + make_interval(secs => a.hour_to * 3600)) AT TIME ZONE c.tz) AT TIME ZONE 'UTC') AS p1
+          FROM c
+         CROSS JOIN LATERAL generate_series(date_trunc('day', c.l0), date_trunc('day', c.l1), interval '1 day') AS d
+          JOIN resource_calendar_attendance a
+            ON a.calendar_id = c.id
+           AND a.resource_id IS NULL
+           AND a.display_type IS NULL
+           AND COALESCE(a.day_period, '') <> 'lunch'
+           AND a.dayofweek::integer = EXTRACT(ISODOW FROM d)::integer - 1
+           AND (a.date_from IS NULL OR a.date_from <= d::date)
+           AND (a.date_to IS NULL OR a.date_to >= d::date)
+           AND (NOT COALESCE(c.two_weeks_calendar, FALSE)
+                OR a.week_type = (FLOOR((d::date - DATE '0001-01-01') / 7.0)::integer % 2)::text)
+    ),
+    work AS (SELECT range_agg(tsrange(p0, p1)) AS r FROM pieces WHERE p1 > p0),
+    holidays AS (
+        SELECT range_agg(tsrange(l.date_from, l.date_to)) AS r
+          FROM c
+          JOIN resource_calendar_leaves l
+            ON l.resource_id IS NULL
+           AND COALESCE(l.time_type, 'leave') = 'leave'
+           AND (l.calendar_id = c.id
+                OR (l.calendar_id IS NULL AND (c.company_id IS NULL OR l.company_id IS NULL
+                                               OR l.company_id = c.company_id)))
+           AND l.date_from < t1 AND l.date_to > t0 AND l.date_to > l.date_from
     )
-    SELECT COALESCE(SUM(GREATEST(0, EXTRACT(EPOCH FROM
-               LEAST(c.l1, d + make_interval(secs => a.hour_to * 3600))
-             - GREATEST(c.l0, d + make_interval(secs => a.hour_from * 3600))))), 0)::double precision / 3600.0
-      FROM c
-     CROSS JOIN LATERAL generate_series(date_trunc('day', c.l0), date_trunc('day', c.l1), interval '1 day') AS d
-      JOIN resource_calendar_attendance a
-        ON a.calendar_id = c.id
-       AND a.resource_id IS NULL
-       AND a.display_type IS NULL
-       AND COALESCE(a.day_period, '') <> 'lunch'
-       AND a.dayofweek::integer = EXTRACT(ISODOW FROM d)::integer - 1
-       AND (a.date_from IS NULL OR a.date_from <= d::date)
-       AND (a.date_to IS NULL OR a.date_to >= d::date)
-       AND (NOT COALESCE(c.two_weeks_calendar, FALSE)
-            OR a.week_type = (FLOOR((d::date - DATE '0001-01-01') / 7.0)::integer % 2)::text)
+    SELECT COALESCE(SUM(EXTRACT(EPOCH FROM upper(p) - lower(p))), 0)::double precision / 3600.0
+      FROM work, holidays,
+           unnest(CASE WHEN holidays.r IS NULL THEN work.r ELSE work.r - holidays.r END) AS p
 $$;
 """
 
@@ -46,68 +58,55 @@ $$;
 def intervals_query(instance_filter=None):
     """SELECT of the state intervals, one row per state an instance entered.
 
-    ``instance_filter`` (an ``SQL`` condition on ``h.instance_id``) restricts the
-    history rows before the window functions run, so a filtered query only reads
-    the history of the instances it needs (index on instance_id, performed_at).
+    The stays come from the state-interval table (``interval_table``); the
+    instance gives the workflow, the company, the outcome and the end of the last
+    stay of a finished instance; the company's calendar the business hours.
+    ``instance_filter`` (an ``SQL`` condition on ``t.instance_id``) restricts the
+    stays read (index on instance_id).
     """
-    where = SQL("%s AND %s", INTERVAL_ROW, instance_filter) if instance_filter else INTERVAL_ROW
     return SQL(
         """
-        SELECT h.id AS id,
-               h.instance_id AS instance_id,
-               h.workflow_id AS workflow_id,
-               h.version_id AS version_id,
-               h.company_id AS company_id,
-               h.to_state_id AS state_id,
+        SELECT t.id AS id,
+               t.instance_id AS instance_id,
+               wi.live_workflow_id AS workflow_id,
+               wi.workflow_id AS version_id,
+               wi.company_id AS company_id,
+               t.state_id AS state_id,
                s.code AS state_code,
-               COALESCE(h.to_state_name, s.name->>'en_US') AS state_name,
-               h.sequence AS sequence,
-               h.visit AS visit,
-               h.visit > 1 AS is_rework,
-               h.performed_by AS entered_by,
-               h.performed_at AS entered_at,
-               h.left_at AS left_at,
-               h.left_at IS NULL AS is_current,
-               h.next_by AS moved_by,
-               h.next_transition_id AS transition_id,
-               EXTRACT(EPOCH FROM COALESCE(h.left_at, now() AT TIME ZONE 'UTC') - h.performed_at)
-                   / 3600.0 AS duration_hours,
+               COALESCE(t.state_name, s.name->>'en_US') AS state_name,
+               t.sequence AS sequence,
+               t.visit AS visit,
+               t.visit > 1 AS is_rework,
+               t.entered_by AS entered_by,
+               t.entered_at AS entered_at,
+               e.left_at AS left_at,
+               e.left_at IS NULL AS is_current,
+               t.moved_by AS moved_by,
+               t.transition_id AS transition_id,
+               COALESCE(t.hours, EXTRACT(EPOCH FROM COALESCE(e.left_at, now() AT TIME ZONE 'UTC') - t.entered_at)
+                                 / 3600.0) AS duration_hours,
                workflow_analytics_business_hours(
-                   rc.resource_calendar_id, h.performed_at, COALESCE(h.left_at, now() AT TIME ZONE 'UTC')
+                   rc.resource_calendar_id, t.entered_at, COALESCE(e.left_at, now() AT TIME ZONE 'UTC')
                ) AS business_hours,
-               h.outcome AS outcome,
+               wi.status AS outcome,
                COALESCE(s.is_final, FALSE) AS is_final,
-               h.instance_started_at AS instance_started_at,
-               h.instance_completed_at AS instance_completed_at
-          FROM (
-                SELECT h.id, h.instance_id, h.to_state_id, h.to_state_name, h.performed_by, h.performed_at,
-                       wi.live_workflow_id AS workflow_id, wi.workflow_id AS version_id, wi.company_id,
-                       wi.status AS outcome, wi.started_at AS instance_started_at,
-                       wi.completed_at AS instance_completed_at,
-                       row_number() OVER w AS sequence,
-                       row_number() OVER (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id,
-                                                       h.to_state_id
-                                          ORDER BY h.performed_at, h.id) AS visit,
-                       lead(h.performed_by) OVER w AS next_by,
-                       lead(h.transition_id) OVER w AS next_transition_id,
-                       COALESCE(
-                           lead(h.performed_at) OVER w,
-                           CASE WHEN wi.status IN ('completed', 'cancelled')
-                                THEN COALESCE(wi.completed_at, wi.write_date)
-                                WHEN wi.status IN ('timeout', 'error') THEN wi.write_date END
+               wi.started_at AS instance_started_at,
+               wi.completed_at AS instance_completed_at
+          FROM %(table)s t
+          JOIN workflow_instance wi ON wi.id = t.instance_id
+         CROSS JOIN LATERAL (
+                -- the last stay of a finished instance ends with it
+                SELECT COALESCE(t.next_at, CASE WHEN wi.status IN ('completed', 'cancelled')
+                                                THEN COALESCE(wi.completed_at, wi.write_date)
+                                                WHEN wi.status IN ('timeout', 'error') THEN wi.write_date END
                        ) AS left_at
-                  FROM workflow_history h
-                  JOIN workflow_instance wi ON wi.id = h.instance_id
-                 WHERE %s
-                -- the workflow and the company depend on the instance: partitioning by them too
-                -- changes nothing but lets PostgreSQL filter on them before the windows run
-                WINDOW w AS (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id
-                             ORDER BY h.performed_at, h.id)
-               ) h
-          LEFT JOIN workflow_state s ON s.id = h.to_state_id
-          LEFT JOIN res_company rc ON rc.id = h.company_id
+               ) e
+          LEFT JOIN workflow_state s ON s.id = t.state_id
+          LEFT JOIN res_company rc ON rc.id = wi.company_id
+         WHERE %(where)s
         """,
-        where,
+        table=SQL.identifier(interval_table.TABLE),
+        where=instance_filter or SQL("TRUE"),
     )
 
 
@@ -164,8 +163,9 @@ class WorkflowAnalyticsInterval(models.Model):
     def init(self):
         cr = self.env.cr
         cr.execute(BUSINESS_HOURS_FUNCTION)
-        # the window functions read the history instance by instance, in time order; the index
-        # covers the columns they need (index-only scans once the table is vacuumed)
+        # the stays, kept by triggers on the history (filled by the install hook / migration)
+        interval_table.ensure_schema(cr)
+        # recomputing an instance's stays reads its history in time order
         cr.execute(
             """CREATE INDEX IF NOT EXISTS workflow_history_analytics_cover_idx
                ON workflow_history (instance_id, performed_at, id)
@@ -199,7 +199,8 @@ class WorkflowAnalyticsInterval(models.Model):
     def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
         """Intervals follow the instances: a user sees those of the instances they may read."""
         if not self.env.su:
-            instances = self.env["workflow.instance"]._search([])
+            # the instances the user may read, kept in SQL (not their ids listed in Python)
+            instances = self.env["workflow.analytics"]._readable_instances([])
             domain = expression.AND([list(domain or []), [("instance_id", "in", instances)]])
         return super()._search(
             domain, offset=offset, limit=limit, order=order, access_rights_uid=access_rights_uid

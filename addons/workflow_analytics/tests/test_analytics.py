@@ -183,6 +183,25 @@ class TestAnalyticsAccess(AnalyticsCase):
         data = self.env["workflow.analytics"].with_user(clerk).get_dashboard(self.filters)
         self.assertEqual(data["current"]["completed"], 3)
 
+    def test_instances_on_documents_the_user_may_not_read_are_left_out(self):
+        # A's shop hidden from everyone but the system: A's instance leaves the figures as it
+        # leaves the instance list (access follows the document)
+        shop_a = self.env["res.partner"].browse(self.inst["A"].record_id)
+        self.env["ir.rule"].create(
+            {
+                "name": "hide shop A",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain_force": f"[('id', '!=', {shop_a.id})]",
+            }
+        )
+        clerk = new_test_user(self.env, login="wfa_clerk3", groups="base.group_user", tz="UTC")
+        self.assertNotIn(self.inst["A"], self.env["workflow.instance"].with_user(clerk).search([]))
+        self.assertIn(self.inst["B"], self.env["workflow.instance"].with_user(clerk).search([]))
+        data = self.env["workflow.analytics"].with_user(clerk).get_dashboard(self.filters)
+        # B and C left: cycles 12 h and 52 h
+        self.assertEqual((data["current"]["completed"], data["current"]["cycle"]["p50"]), (2, 32.0))
+        self.assertEqual(data["current"]["started"], 5)
+
     def test_definitions_the_user_may_not_read_are_left_out(self):
         # a rule hiding the definition from workflow users: its figures disappear with it
         self.env["ir.rule"].create(
