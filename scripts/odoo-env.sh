@@ -44,7 +44,8 @@ check_odoo() {
   fi
   # The suite's own Python dependencies (celery, redis, linters) in Odoo's environment.
   # websocket-client: without it Odoo's HttpCase skips every tour silently
-  if ! "$ODOO_PYTHON" -c 'import celery, redis, websocket, pre_commit, pytest' 2>/dev/null; then
+  # SpiffWorkflow: its BPMN 2.0 XSD files (looked up, never imported: workflow_automation checks BPMN with them)
+  if ! "$ODOO_PYTHON" -c 'import celery, redis, websocket, pre_commit, pytest, importlib.util as u; assert u.find_spec("SpiffWorkflow")' 2>/dev/null; then
     echo "Installing the suite's requirements into $ODOO_PYTHON ..." >&2
     "$ODOO_PYTHON" -m pip install -q -r "$REPO_ROOT/requirements.txt" || {
       echo "ERROR: could not install $REPO_ROOT/requirements.txt into $ODOO_PYTHON" >&2; exit 3; }
