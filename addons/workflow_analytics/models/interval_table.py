@@ -212,17 +212,23 @@ def rebuild(cr, instance_ids=None):
     The backfill of a database whose history predates the table, and the repair
     should a check ever find a difference.  Returns the number of rows written.
     """
+    table, columns = SQL.identifier(TABLE), SQL(COLUMNS)
     if instance_ids is None:
-        cr.execute(f"TRUNCATE {TABLE}")
+        cr.execute(SQL("TRUNCATE %s", table))
         cr.execute(
-            f"""INSERT INTO {TABLE} ({COLUMNS})
-                SELECT {COLUMNS} FROM workflow_analytics_history_intervals(ARRAY(SELECT id FROM workflow_instance))"""
+            SQL(
+                """INSERT INTO %s (%s) SELECT %s
+                     FROM workflow_analytics_history_intervals(ARRAY(SELECT id FROM workflow_instance))""",
+                table,
+                columns,
+                columns,
+            )
         )
         count = cr.rowcount
-        cr.execute(f"ANALYZE {TABLE}")
+        cr.execute(SQL("ANALYZE %s", table))
         return count
     cr.execute("SELECT workflow_analytics_refresh_intervals(%s::integer[])", (list(instance_ids),))
-    cr.execute(f"SELECT count(*) FROM {TABLE} WHERE instance_id = ANY(%s)", (list(instance_ids),))
+    cr.execute(SQL("SELECT count(*) FROM %s WHERE instance_id = ANY(%s)", table, list(instance_ids)))
     return cr.fetchone()[0]
 
 
