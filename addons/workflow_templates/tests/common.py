@@ -125,31 +125,38 @@ class TemplateCase(TransactionCase):
     # the walk
     # ------------------------------------------------------------------
     def role_users(self, template):
-        """One fresh internal user per role, in the role's default group if it has one."""
+        """One internal user per role, in the role's default group if it has one (shared by the
+        templates whose roles have the same key and group)."""
+        cache = type(self).__dict__.get("_walk_users")
+        if cache is None:
+            cache = type(self)._walk_users = {}
         users = {}
         for role in template.roles or []:
-            groups = "base.group_user"
-            if role.get("default_group"):
-                groups += "," + role["default_group"]
-            users[role["key"]] = new_test_user(
-                self.env,
-                login=f"walk_{template.code.lower()}_{role['key']}"[:60],
-                groups=groups,
-                name=f"{role['name']} (walk)",
-            )
+            key = (role["key"], role.get("default_group") or "")
+            if key not in cache:
+                groups = "base.group_user"
+                if role.get("default_group"):
+                    groups += "," + role["default_group"]
+                cache[key] = new_test_user(
+                    self.env,
+                    login=f"walk_{role['key']}_{len(cache)}",
+                    groups=groups,
+                    name=f"{role['name']} (walk)",
+                )
+            users[role["key"]] = cache[key]
         return users
 
-    def use_for_walk(self, template):
-        users = self.role_users(template)
+    def use_for_walk(self, template, users=None):
+        users = users or self.role_users(template)
         roles = {key: {"users": user} for key, user in users.items()}
         definition = template.with_user(self.admin)._instantiate({}, roles)
         definition.action_activate()
         return definition
 
-    def walk_template(self, template):
+    def walk_template(self, template, users=None):
         """Walk every path of the template's workflow on a fresh record each; returns the
         number of paths walked. Fails with the template, the path and the step that broke."""
-        definition = self.use_for_walk(template)
+        definition = self.use_for_walk(template, users)
         paths = walk_paths(definition)
         self.assertTrue(paths, f"{template.code}: no path from the initial state to a final state")
         for path in paths:

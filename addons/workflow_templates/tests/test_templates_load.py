@@ -1,11 +1,14 @@
 import json
 import os
+import shutil
 import tempfile
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from ..models.workflow_template import template_files
+from odoo.addons.workflow_automation.tools import definition_json
+
 from ..tools import template_format as fmt
 from .common import TemplateCase
 
@@ -13,30 +16,31 @@ from .common import TemplateCase
 @tagged("post_install", "-at_install")
 class TestTemplateLoad(TemplateCase):
     def test_every_file_is_loaded_and_passes_its_check(self):
+        """Every file parses and its document (defaults, default roles) passes the importer's
+        shape check here; the full import (model, fields, actions, approvers, state machine) of
+        every usable template is the first step of its walk (test_walk), of the others at load."""
         files = template_files()
         self.assertTrue(files)
         codes = set()
         problems = []
         for path in files:
+            rel = path.split("/data/templates/", 1)[-1]
             with open(path, encoding="utf-8") as handle:
                 try:
                     data = fmt.parse(handle.read())
+                    meta = data["template"]
+                    doc = fmt.build_document(
+                        data, meta["code"], fmt.default_values(meta), self.Template._default_roles(meta)
+                    )
+                    definition_json.load(doc)
                 except ValidationError as exc:
-                    problems.append(f"{path}: {exc.args[0]}")
+                    problems.append(f"{rel}: {exc.args[0]}")
                     continue
-            code = data["template"]["code"]
-            self.assertNotIn(code, codes, f"{path}: code {code} used twice")
+            code = meta["code"]
+            self.assertNotIn(code, codes, f"{rel}: code {code} used twice")
             codes.add(code)
-            rel = os.path.relpath(path, os.path.dirname(os.path.dirname(os.path.dirname(path))))
-            self.assertEqual(
-                os.path.basename(path), f"{code.lower()}.json", f"{rel}: the file is named after the code"
-            )
-            self.assertEqual(
-                os.path.basename(os.path.dirname(path)), data["template"]["category"], f"{rel}: folder = category"
-            )
-            error = self.Template._check_data(data)
-            if error:
-                problems.append(f"{path}: {error}")
+            self.assertEqual(os.path.basename(path), f"{code.lower()}.json", f"{rel}: the file is named after the code")
+            self.assertEqual(os.path.basename(os.path.dirname(path)), meta["category"], f"{rel}: folder = category")
         self.assertFalse(problems, "\n".join(problems))
         loaded = self.Template.search([("file_path", "!=", False)])
         self.assertEqual(set(loaded.mapped("code")), codes)
@@ -89,8 +93,12 @@ class TestTemplateLoad(TemplateCase):
         state.name = "Sales director approval"
         template.sudo().write({"name": "Tampered", "state_count": 99})
         before = json.dumps(definition.export_json(), sort_keys=True)
-        # what an upgrade runs
-        self.Template._load_template_files()
+        # what an upgrade runs (on the file of this template only: one check instead of all)
+        with tempfile.TemporaryDirectory() as root:
+            os.makedirs(os.path.join(root, "sales"))
+            shutil.copy(template_files()[[p.endswith("/sales_order_approval.json") for p in template_files()].index(True)],
+                        os.path.join(root, "sales"))
+            self.Template._load_template_files(root)
         self.assertEqual(template.name, "Sales order approval by amount")
         self.assertEqual(template.state_count, 5)
         definition.invalidate_recordset()
