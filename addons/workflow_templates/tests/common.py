@@ -96,7 +96,15 @@ class TemplateCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        # no tracking, no activity e-mails: the tests look at states, approvals and activities
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context,
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_activity_quick_update=True,
+            )
+        )
         cls.Template = cls.env["workflow.template"].with_context(active_test=False)
         cls.admin = cls.env.ref("base.user_admin")
         cls.manager = new_test_user(
