@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import TemplateCase
+from .common import TemplateCase, make_user
 
 
 @tagged("post_install", "-at_install")
@@ -9,8 +9,8 @@ class TestRequest(TemplateCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other = new_test_user(cls.env, login="tpl_other", groups="base.group_user", name="Omar Other")
-        cls.qa = new_test_user(cls.env, login="tpl_qa", groups="base.group_user", name="Quazi QA")
+        cls.other = make_user(cls.env, "tpl_other", "base.group_user", "Omar Other")
+        cls.qa = make_user(cls.env, "tpl_qa", "base.group_user", "Quazi QA")
         cls.haccp = cls.env["workflow.request.category"].search([("code", "=", "haccp_deviation")])
         cls.general = cls.env.ref("workflow_templates.request_category_general")
 

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
-from .common import TemplateCase
+from .common import TemplateCase, make_user
 
 
 @tagged("post_install", "-at_install")
@@ -9,11 +9,8 @@ class TestUseTemplate(TemplateCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.approver = new_test_user(
-            cls.env,
-            login="tpl_approver",
-            groups="base.group_user,sales_team.group_sale_manager",
-            name="Sadia Sales",
+        cls.approver = make_user(
+            cls.env, "tpl_approver", "base.group_user,sales_team.group_sale_manager", "Sadia Sales"
         )
         cls.sale_template = cls.env["workflow.template"].search([("code", "=", "SALES_ORDER_APPROVAL")])
 
@@ -158,3 +155,26 @@ class TestUseTemplate(TemplateCase):
         groups = Template.read_group([], ["category"], ["category"])
         self.assertTrue({"sales", "procurement", "quality", "people"} <= {g["category"] for g in groups})
         self.assertIn(self.sale_template, Template.search([("name", "ilike", "sales order")]))
+
+    def test_company_of_the_workflow(self):
+        other = self.env["res.company"].create({"name": "Smart Dairy Chattogram"})
+        self.manager.write({"company_ids": [(4, other.id)]})
+        wizard = (
+            self.env["workflow.template.use"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "template_id": self.sale_template.id,
+                    "name": "Chattogram order approval",
+                    "company_id": other.id,
+                }
+            )
+        )
+        wizard.role_ids.user_ids = self.admin
+        result = wizard.action_create()
+        definition = self.env["workflow.definition"].with_context(active_test=False).browse(result["res_id"])
+        self.assertEqual(definition.company_id, other)
+        self.assertEqual(definition.name, "Chattogram order approval")
+        self.assertEqual(
+            definition.state_ids.filtered(lambda s: s.code == "approval").approver_user_ids, self.admin
+        )
