@@ -19,8 +19,17 @@ README = os.path.join(ROOT, "README.md")
 START = "<!-- templates-catalogue:start (scripts/templates_catalogue.py --write) -->"
 END = "<!-- templates-catalogue:end -->"
 ORDER = [
-    "sales", "procurement", "quality", "production", "inventory", "maintenance",
-    "finance", "people", "farm", "logistics", "admin",
+    "sales",
+    "procurement",
+    "quality",
+    "production",
+    "inventory",
+    "maintenance",
+    "finance",
+    "people",
+    "farm",
+    "logistics",
+    "admin",
 ]
 
 
@@ -36,7 +45,8 @@ def table():
         meta = data["template"]
         config = data["definition"].get("workflow_config") or {}
         states = sorted(
-            enumerate(config.get("states") or []), key=lambda item: (item[1].get("sequence", (item[0] + 1) * 10), item[0])
+            enumerate(config.get("states") or []),
+            key=lambda item: (item[1].get("sequence", (item[0] + 1) * 10), item[0]),
         )
         rows.append(
             (
@@ -77,8 +87,10 @@ def main(argv):
     new = f"{head}{START}\n{text}\n{END}{tail}"
     if argv[0] == "--check":
         if new != readme:
-            print("README.md's template catalogue is out of date: run scripts/templates_catalogue.py --write",
-                  file=sys.stderr)
+            print(
+                "README.md's template catalogue is out of date: run scripts/templates_catalogue.py --write",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if argv[0] == "--write":

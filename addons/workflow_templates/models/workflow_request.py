@@ -19,15 +19,22 @@ class WorkflowRequest(models.Model):
     )
     category_code = fields.Char(related="category_id.code", store=True, index=True, string="Category Key")
     requester_id = fields.Many2one(
-        "res.users", string="Requested By", required=True, default=lambda self: self.env.user, tracking=True,
+        "res.users",
+        string="Requested By",
+        required=True,
+        default=lambda self: self.env.user,
+        tracking=True,
         index=True,
     )
     user_id = fields.Many2one(
-        "res.users", string="Responsible", tracking=True, index=True,
+        "res.users",
+        string="Responsible",
+        tracking=True,
+        index=True,
         help="Who handles the request; tasks of its workflow go to them by default.",
     )
-    partner_id = fields.Many2one("res.partner", string="Partner", tracking=True)
-    product_id = fields.Many2one("product.product", string="Product", tracking=True)
+    partner_id = fields.Many2one("res.partner", tracking=True)
+    product_id = fields.Many2one("product.product", tracking=True)
     lot_number = fields.Char(string="Lot / Batch", tracking=True, help="The lot or batch number concerned.")
     quantity = fields.Float(digits="Product Unit of Measure")
     uom_id = fields.Many2one("uom.uom", related="product_id.uom_id", string="Unit")

@@ -31,7 +31,9 @@ class WorkflowRequestCategory(models.Model):
 
     def _compute_request_count(self):
         counts = dict(
-            self.env["workflow.request"]._read_group([("category_id", "in", self.ids)], ["category_id"], ["__count"])
+            self.env["workflow.request"]._read_group(
+                [("category_id", "in", self.ids)], ["category_id"], ["__count"]
+            )
         )
         for rec in self:
             rec.request_count = counts.get(rec, 0)

@@ -26,7 +26,13 @@ CATEGORY_SELECTION = [
     ("logistics", "Logistics"),
     ("admin", "Administration"),
 ]
-STATE_TYPE_LABELS = {"start": "start", "normal": "normal", "approval": "approval", "end": "end", "error": "error"}
+STATE_TYPE_LABELS = {
+    "start": "start",
+    "normal": "normal",
+    "approval": "approval",
+    "end": "end",
+    "error": "error",
+}
 
 
 def template_files(root=None):
@@ -61,7 +67,9 @@ class WorkflowTemplate(models.Model):
     roles = fields.Json(readonly=True)
     parameters = fields.Json(readonly=True)
     walk = fields.Json(readonly=True)
-    definition = fields.Json(readonly=True, help="The template's workflow, placeholders and roles unresolved.")
+    definition = fields.Json(
+        readonly=True, help="The template's workflow, placeholders and roles unresolved."
+    )
     file_path = fields.Char(readonly=True, help="The template file, relative to the addon.")
     state_count = fields.Integer(readonly=True, string="States")
     transition_count = fields.Integer(readonly=True, string="Transitions")
@@ -193,7 +201,10 @@ class WorkflowTemplate(models.Model):
             "parameters": self.parameters or [],
         }
         if self.request_category_code:
-            meta["request_category"] = {"code": self.request_category_code, "name": self.request_category_name}
+            meta["request_category"] = {
+                "code": self.request_category_code,
+                "name": self.request_category_name,
+            }
         return {"template": meta, "definition": self.definition or {}, "walk": self.walk or {}}
 
     @api.model
@@ -279,8 +290,11 @@ class WorkflowTemplate(models.Model):
             )
         if not self.usable:
             raise UserError(
-                _("The template %(name)s runs on %(model)s, which this database does not have.",
-                  name=self.name, model=self.model)
+                _(
+                    "The template %(name)s runs on %(model)s, which this database does not have.",
+                    name=self.name,
+                    model=self.model,
+                )
             )
 
     def _next_code(self, company):

@@ -23,7 +23,9 @@ def resolve(env, value):
             base, offset, hours = match.group(1), int(match.group(2) or 0), match.group(3)
             if base == "now":
                 now = fields.Datetime.now().replace(microsecond=0)
-                return fields.Datetime.to_string(now + (timedelta(hours=offset) if hours else timedelta(days=offset)))
+                return fields.Datetime.to_string(
+                    now + (timedelta(hours=offset) if hours else timedelta(days=offset))
+                )
             today = fields.Date.today()
             if base == "next_monday":
                 today += timedelta(days=7 - today.weekday())
@@ -94,7 +96,15 @@ class TemplateCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        # no tracking, no activity e-mails: the tests look at states, approvals and activities
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context,
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_activity_quick_update=True,
+            )
+        )
         cls.Template = cls.env["workflow.template"].with_context(active_test=False)
         cls.admin = cls.env.ref("base.user_admin")
         cls.manager = new_test_user(
@@ -103,7 +113,9 @@ class TemplateCase(TransactionCase):
             groups="base.group_user,workflow_automation.group_workflow_manager",
             name="Tanvir Manager",
         )
-        cls.employee = new_test_user(cls.env, login="tpl_employee", groups="base.group_user", name="Eva Employee")
+        cls.employee = new_test_user(
+            cls.env, login="tpl_employee", groups="base.group_user", name="Eva Employee"
+        )
 
     def template(self, code):
         template = self.Template.search([("code", "=", code)])
@@ -177,13 +189,19 @@ class TemplateCase(TransactionCase):
 
         vals = resolve(env, walk.get("record") or {})
         if template.request_category_code and "category_id" not in vals:
-            vals["category_id"] = env["workflow.request.category"]._ensure(
-                template.request_category_code, template.request_category_name
-            ).id
+            vals["category_id"] = (
+                env["workflow.request.category"]
+                ._ensure(template.request_category_code, template.request_category_name)
+                .id
+            )
         record = Model.create(vals)
         Instance = env["workflow.instance"]
         instance = Instance.search(
-            [("workflow_id", "=", definition.id), ("record_id", "=", record.id), ("model_name", "=", Model._name)]
+            [
+                ("workflow_id", "=", definition.id),
+                ("record_id", "=", record.id),
+                ("model_name", "=", Model._name),
+            ]
         )
         if not instance:
             if set_values(path[0]):
@@ -195,10 +213,14 @@ class TemplateCase(TransactionCase):
             tr = path[index]
             instance.invalidate_recordset()
             self.assertEqual(
-                instance.status, "active", f"{where}: stopped at {instance.current_state_id.code}: "
-                f"{instance.status} {instance.error_message or ''}"
+                instance.status,
+                "active",
+                f"{where}: stopped at {instance.current_state_id.code}: "
+                f"{instance.status} {instance.error_message or ''}",
             )
-            ahead_of = [j for j in range(index, len(path)) if path[j].to_state_id == instance.current_state_id]
+            ahead_of = [
+                j for j in range(index, len(path)) if path[j].to_state_id == instance.current_state_id
+            ]
             if ahead_of:
                 index = ahead_of[-1] + 1  # automatic transitions already took it there
                 continue
@@ -259,7 +281,11 @@ class TemplateCase(TransactionCase):
             if instance.current_state_id != tr.from_state_id:
                 return
             request = Request.search(
-                [("instance_id", "=", instance.id), ("state_id", "=", tr.from_state_id.id), ("status", "=", "pending")],
+                [
+                    ("instance_id", "=", instance.id),
+                    ("state_id", "=", tr.from_state_id.id),
+                    ("status", "=", "pending"),
+                ],
                 limit=1,
             )
             self.assertTrue(request, f"{where}: no pending approval in {tr.from_state_id.code}")

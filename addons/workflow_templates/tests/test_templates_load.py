@@ -6,9 +6,9 @@ import tempfile
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from ..models.workflow_template import template_files
 from odoo.addons.workflow_automation.tools import definition_json
 
+from ..models.workflow_template import template_files
 from ..tools import template_format as fmt
 from .common import TemplateCase
 
@@ -39,8 +39,12 @@ class TestTemplateLoad(TemplateCase):
             code = meta["code"]
             self.assertNotIn(code, codes, f"{rel}: code {code} used twice")
             codes.add(code)
-            self.assertEqual(os.path.basename(path), f"{code.lower()}.json", f"{rel}: the file is named after the code")
-            self.assertEqual(os.path.basename(os.path.dirname(path)), meta["category"], f"{rel}: folder = category")
+            self.assertEqual(
+                os.path.basename(path), f"{code.lower()}.json", f"{rel}: the file is named after the code"
+            )
+            self.assertEqual(
+                os.path.basename(os.path.dirname(path)), meta["category"], f"{rel}: folder = category"
+            )
         self.assertFalse(problems, "\n".join(problems))
         loaded = self.Template.search([("file_path", "!=", False)])
         self.assertEqual(set(loaded.mapped("code")), codes)
@@ -54,8 +58,12 @@ class TestTemplateLoad(TemplateCase):
         self.assertIn("$.workflow_config.transitions[1].to", error)
         self.assertIn("no state with code nowhere", error)
         data = self.template("SALES_ORDER_APPROVAL")._file_data()
-        data["definition"]["workflow_config"]["transitions"][1]["domain"] = "[('amount_untaxed', '<', {{limit}})]"
-        with self.assertRaisesRegex(ValidationError, r"\$\.definition\.workflow_config\.transitions\[1\]\.domain"):
+        data["definition"]["workflow_config"]["transitions"][1]["domain"] = (
+            "[('amount_untaxed', '<', {{limit}})]"
+        )
+        with self.assertRaisesRegex(
+            ValidationError, r"\$\.definition\.workflow_config\.transitions\[1\]\.domain"
+        ):
             fmt.parse(data)
         data = self.template("SALES_ORDER_APPROVAL")._file_data()
         data["definition"]["workflow_config"]["states"][2]["approval_config"]["approvers"] = [
@@ -66,16 +74,28 @@ class TestTemplateLoad(TemplateCase):
         # a field the model lacks: the importer's own check, through the template
         data = self.template("SALES_ORDER_APPROVAL")._file_data()
         data["definition"]["workflow_config"]["actions"][0] = {
-            "id": "note_approved", "type": "update_field", "field": "no_such_field", "value": 1,
+            "id": "note_approved",
+            "type": "update_field",
+            "field": "no_such_field",
+            "value": 1,
         }
         self.assertIn("sale.order has no writable field no_such_field", self.Template._check_data(data))
 
     def test_placeholders(self):
-        meta = {"parameters": [{"key": "threshold", "name": "T", "type": "float", "default": 10000},
-                               {"key": "days", "name": "D", "type": "days", "default": 3}]}
+        meta = {
+            "parameters": [
+                {"key": "threshold", "name": "T", "type": "float", "default": 10000},
+                {"key": "days", "name": "D", "type": "days", "default": 3},
+            ]
+        }
         values = fmt.default_values(meta)
         out = fmt.substitute(
-            {"a": "{{threshold}}", "b": "[('amount_total', '>=', {{threshold}})]", "c": "{{ days }}", "d": ["x{{days}}"]},
+            {
+                "a": "{{threshold}}",
+                "b": "[('amount_total', '>=', {{threshold}})]",
+                "c": "{{ days }}",
+                "d": ["x{{days}}"],
+            },
             values,
         )
         self.assertEqual(out, {"a": 10000.0, "b": "[('amount_total', '>=', 10000.0)]", "c": 3, "d": ["x3"]})
@@ -86,8 +106,9 @@ class TestTemplateLoad(TemplateCase):
 
     def test_upgrade_refreshes_templates_never_definitions(self):
         template = self.template("SALES_ORDER_APPROVAL")
-        definition = template.with_user(self.admin)._instantiate({"threshold": 2500}, {
-            "sales_manager": {"users": self.manager}})
+        definition = template.with_user(self.admin)._instantiate(
+            {"threshold": 2500}, {"sales_manager": {"users": self.manager}}
+        )
         definition.write({"name": "Our own order approval", "description": "changed by the company"})
         state = definition.state_ids.filtered(lambda s: s.code == "approval")
         state.name = "Sales director approval"
@@ -96,8 +117,12 @@ class TestTemplateLoad(TemplateCase):
         # what an upgrade runs (on the file of this template only: one check instead of all)
         with tempfile.TemporaryDirectory() as root:
             os.makedirs(os.path.join(root, "sales"))
-            shutil.copy(template_files()[[p.endswith("/sales_order_approval.json") for p in template_files()].index(True)],
-                        os.path.join(root, "sales"))
+            shutil.copy(
+                template_files()[
+                    [p.endswith("/sales_order_approval.json") for p in template_files()].index(True)
+                ],
+                os.path.join(root, "sales"),
+            )
             self.Template._load_template_files(root)
         self.assertEqual(template.name, "Sales order approval by amount")
         self.assertEqual(template.state_count, 5)

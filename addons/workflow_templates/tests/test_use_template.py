@@ -10,14 +10,19 @@ class TestUseTemplate(TemplateCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.approver = new_test_user(
-            cls.env, login="tpl_approver", groups="base.group_user,sales_team.group_sale_manager", name="Sadia Sales"
+            cls.env,
+            login="tpl_approver",
+            groups="base.group_user,sales_team.group_sale_manager",
+            name="Sadia Sales",
         )
         cls.sale_template = cls.env["workflow.template"].search([("code", "=", "SALES_ORDER_APPROVAL")])
 
     def test_wizard_makes_a_draft_with_the_choices(self):
         action = self.sale_template.with_user(self.manager).action_use()
         self.assertEqual(action["res_model"], "workflow.template.use")
-        form = Form(self.env["workflow.template.use"].with_user(self.manager).with_context(**action["context"]))
+        form = Form(
+            self.env["workflow.template.use"].with_user(self.manager).with_context(**action["context"])
+        )
         self.assertEqual(form.name, "Sales order approval by amount")
         with form.role_ids.edit(0) as role:
             self.assertEqual(role.name, "Sales manager")
@@ -56,8 +61,10 @@ class TestUseTemplate(TemplateCase):
         self.assertTrue(second.active)
 
     def test_every_role_needs_someone(self):
-        wizard = self.env["workflow.template.use"].with_user(self.manager).create(
-            {"template_id": self.sale_template.id, "name": "X"}
+        wizard = (
+            self.env["workflow.template.use"]
+            .with_user(self.manager)
+            .create({"template_id": self.sale_template.id, "name": "X"})
         )
         wizard.role_ids.group_ids = False
         with self.assertRaisesRegex(UserError, "Choose who takes the role Sales manager"):
@@ -68,15 +75,20 @@ class TestUseTemplate(TemplateCase):
         before = self.env["workflow.definition"].with_context(active_test=False).search_count([])
         with self.assertRaisesRegex(ValidationError, "Long leave from \\(days\\) needs a whole number"):
             template.with_user(self.manager)._instantiate(
-                {"long_leave_days": 2.5}, {"officer": {"users": self.approver}, "hr_manager": {"users": self.approver}}
+                {"long_leave_days": 2.5},
+                {"officer": {"users": self.approver}, "hr_manager": {"users": self.approver}},
             )
-        self.assertEqual(self.env["workflow.definition"].with_context(active_test=False).search_count([]), before)
+        self.assertEqual(
+            self.env["workflow.definition"].with_context(active_test=False).search_count([]), before
+        )
 
     def test_only_workflow_managers_use_templates(self):
         with self.assertRaisesRegex(AccessError, "Only workflow managers may use workflow templates"):
             self.sale_template.with_user(self.employee).action_use()
         with self.assertRaises(AccessError):
-            self.sale_template.with_user(self.employee)._instantiate({}, {"sales_manager": {"users": self.approver}})
+            self.sale_template.with_user(self.employee)._instantiate(
+                {}, {"sales_manager": {"users": self.approver}}
+            )
         with self.assertRaises(AccessError):
             self.env["workflow.template"].with_user(self.employee).search([])
 
@@ -95,7 +107,12 @@ class TestUseTemplate(TemplateCase):
                     "workflow_config": {
                         "states": [
                             {"code": "open", "name": "Open", "state_type": "start"},
-                            {"code": "done", "name": "Done", "state_type": "end", "on_enter_actions": actions},
+                            {
+                                "code": "done",
+                                "name": "Done",
+                                "state_type": "end",
+                                "on_enter_actions": actions,
+                            },
                         ],
                         "transitions": [{"name": "Close", "from": "open", "to": "done"}],
                     }
@@ -114,21 +131,30 @@ class TestUseTemplate(TemplateCase):
         self.assertEqual(definition.model_name, "res.users")
 
     def test_same_errors_as_json_import(self):
-        template = self._raw_template("BAD_FIELD", "res.partner", [{"type": "update_field", "field": "nope", "value": 1}])
+        template = self._raw_template(
+            "BAD_FIELD", "res.partner", [{"type": "update_field", "field": "nope", "value": 1}]
+        )
         with self.assertRaisesRegex(
             ValidationError,
             r"Invalid workflow file at \$\.workflow_config\.states\[1\]\.on_enter_actions\[0\]\.field: "
             "res.partner has no writable field nope",
         ):
             template.with_user(self.manager)._instantiate({}, {})
-        self.assertFalse(self.env["workflow.definition"].with_context(active_test=False).search([("code", "=", "BAD_FIELD")]))
+        self.assertFalse(
+            self.env["workflow.definition"]
+            .with_context(active_test=False)
+            .search([("code", "=", "BAD_FIELD")])
+        )
 
     def test_gallery_filters(self):
         Template = self.env["workflow.template"].with_user(self.manager)
         usable = Template.search([("usable", "=", True)])
         self.assertIn(self.sale_template, usable)
         self.assertEqual(self.sale_template.model_description, "Sales Order")
-        self.assertEqual(self.sale_template.state_names, "Quotation → Amount check → Sales manager approval → Approved → Rejected")
+        self.assertEqual(
+            self.sale_template.state_names,
+            "Quotation → Amount check → Sales manager approval → Approved → Rejected",
+        )
         groups = Template.read_group([], ["category"], ["category"])
         self.assertTrue({"sales", "procurement", "quality", "people"} <= {g["category"] for g in groups})
         self.assertIn(self.sale_template, Template.search([("name", "ilike", "sales order")]))

@@ -80,8 +80,15 @@ def parse(text, path="$"):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            fail(path, _("not valid JSON at line %(line)s, column %(col)s: %(msg)s", line=exc.lineno,
-                         col=exc.colno, msg=exc.msg))
+            fail(
+                path,
+                _(
+                    "not valid JSON at line %(line)s, column %(col)s: %(msg)s",
+                    line=exc.lineno,
+                    col=exc.colno,
+                    msg=exc.msg,
+                ),
+            )
     else:
         data = text
     _keys(data, FILE_KEYS, path, required=("template", "definition"))
@@ -110,8 +117,10 @@ def check_meta(meta, path):
     if not CODE_RE.match(meta["code"]):
         fail(f"{path}.code", _("use 2-48 capitals, digits and underscores, starting with a letter"))
     if meta["category"] not in CATEGORIES:
-        fail(f"{path}.category", _("%(value)r is not one of %(choices)s", value=meta["category"],
-                                    choices=", ".join(CATEGORIES)))
+        fail(
+            f"{path}.category",
+            _("%(value)r is not one of %(choices)s", value=meta["category"], choices=", ".join(CATEGORIES)),
+        )
     if "." not in meta["model"]:
         fail(f"{path}.model", _("expected a model name such as sale.order"))
     for key in ("modules", "tags"):
@@ -139,8 +148,10 @@ def check_meta(meta, path):
             fail(f"{ppath}.key", _("duplicate parameter %s", param["key"]))
         seen.add(param["key"])
         if param["type"] not in PARAM_TYPES:
-            fail(f"{ppath}.type", _("%(value)r is not one of %(choices)s", value=param["type"],
-                                     choices=", ".join(PARAM_TYPES)))
+            fail(
+                f"{ppath}.type",
+                _("%(value)r is not one of %(choices)s", value=param["type"], choices=", ".join(PARAM_TYPES)),
+            )
         typed(param, param["default"], f"{ppath}.default")
     if "request_category" in meta:
         rc = meta["request_category"]

@@ -15,7 +15,9 @@ class WorkflowTemplateUse(models.TransientModel):
     description = fields.Text(related="template_id.description")
     name = fields.Char(string="Workflow Name", required=True)
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company,
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
         domain=lambda self: [("id", "in", self.env.companies.ids)],
     )
     role_ids = fields.One2many("workflow.template.use.role", "wizard_id", string="Who Decides")
@@ -24,25 +26,35 @@ class WorkflowTemplateUse(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
-        template = self.env["workflow.template"].browse(res.get("template_id") or self.env.context.get(
-            "default_template_id"
-        )).exists()
+        template = (
+            self.env["workflow.template"]
+            .browse(res.get("template_id") or self.env.context.get("default_template_id"))
+            .exists()
+        )
         if not template:
             return res
         res.setdefault("name", template.name)
         roles = []
         for role in template.roles or []:
-            group = self.env.ref(role["default_group"], raise_if_not_found=False) if role.get(
-                "default_group"
-            ) else None
+            group = (
+                self.env.ref(role["default_group"], raise_if_not_found=False)
+                if role.get("default_group")
+                else None
+            )
             groups = group.ids if group and group._name == "res.groups" else []
-            roles.append(Command.create({"key": role["key"], "name": role["name"],
-                                         "group_ids": [Command.set(groups)]}))
+            roles.append(
+                Command.create({"key": role["key"], "name": role["name"], "group_ids": [Command.set(groups)]})
+            )
         params = [
-            Command.create({
-                "key": p["key"], "name": p["name"], "param_type": p["type"],
-                "value": p["default"], "help": p.get("help") or False,
-            })
+            Command.create(
+                {
+                    "key": p["key"],
+                    "name": p["name"],
+                    "param_type": p["type"],
+                    "value": p["default"],
+                    "help": p.get("help") or False,
+                }
+            )
             for p in template.parameters or []
         ]
         res["role_ids"] = roles
@@ -78,11 +90,15 @@ class WorkflowTemplateUseRole(models.TransientModel):
     key = fields.Char(required=True, readonly=True)
     name = fields.Char(string="Role", required=True, readonly=True)
     user_ids = fields.Many2many(
-        "res.users", string="Users", domain=[("share", "=", False)],
+        "res.users",
+        string="Users",
+        domain=[("share", "=", False)],
         help="These people decide (or get the tasks) of this role.",
     )
     group_ids = fields.Many2many(
-        "res.groups", string="Groups", domain=[("share", "=", False)],
+        "res.groups",
+        string="Groups",
+        domain=[("share", "=", False)],
         help="Everyone in these groups decides for this role.",
     )
 
