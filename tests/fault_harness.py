@@ -88,6 +88,19 @@ class ThrowawayRedis:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _as_server_user(directory):
+    """``initdb`` and ``postgres`` refuse to run as root: run them as the ``postgres`` system
+    user then (owner of ``directory``); as anyone else, as themselves."""
+    if os.geteuid() != 0:
+        return []
+    import pwd  # pylint: disable=import-outside-toplevel
+
+    user = os.environ.get("WFA_FAULT_PG_OS_USER", "postgres")
+    entry = pwd.getpwnam(user)
+    os.chown(directory, entry.pw_uid, entry.pw_gid)
+    return ["runuser", "-u", user, "--"]
+
+
 class ThrowawayPostgres:
     """A PostgreSQL cluster of our own: ``initdb`` into a temporary folder, ``pg_ctl`` on ``port``."""
 
@@ -96,8 +109,20 @@ class ThrowawayPostgres:
         self.dir = tempfile.mkdtemp(prefix="wfa-pg-")
         self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "pg.log")
+        self.run_as = _as_server_user(self.dir)
         subprocess.run(
-            [pg_bin("initdb"), "-D", self.data, "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync"],
+            [
+                *self.run_as,
+                pg_bin("initdb"),
+                "-D",
+                self.data,
+                "-U",
+                user,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -105,6 +130,7 @@ class ThrowawayPostgres:
     def start(self):
         subprocess.run(
             [
+                *self.run_as,
                 pg_bin("pg_ctl"),
                 "-D",
                 self.data,
@@ -125,7 +151,7 @@ class ThrowawayPostgres:
 
     def stop(self, mode="fast"):
         subprocess.run(
-            [pg_bin("pg_ctl"), "-D", self.data, "-m", mode, "-w", "-t", "60", "stop"],
+            [*self.run_as, pg_bin("pg_ctl"), "-D", self.data, "-m", mode, "-w", "-t", "60", "stop"],
             check=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -212,6 +238,8 @@ class CeleryWorker:
             "--without-gossip",
             "--without-mingle",
         ]
+        if self.logfile.exists():  # a restart: wait for this run's "ready", not the last one's
+            self.logfile.rename(self.logfile.with_suffix(f".{int(time.time() * 1000)}.log"))
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env(), start_new_session=True)
         wait_until(
             lambda: self.logfile.exists() and " ready." in self.logfile.read_text(errors="replace"),
@@ -249,7 +277,10 @@ class CeleryWorker:
             pass
 
     def log(self):
-        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+        """Every log of this worker (restarts included)."""
+        return "".join(
+            path.read_text(errors="replace") for path in sorted(self.logfile.parent.glob(f"{self.name}.*log"))
+        )
 
 
 def backend_pids(conn, dbname, where="TRUE", params=()):

@@ -314,7 +314,7 @@ def run(
                         found = rpc(
                             "workflow.instance",
                             "search",
-                            [("res_id", "=", partner), ("status", "=", "active")],
+                            [("record_id", "=", partner), ("status", "=", "active")],
                             limit=1,
                         )
                         if found:
