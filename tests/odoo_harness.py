@@ -99,6 +99,8 @@ class OdooServer:
             f"--db-filter=^{self.dbname}$",
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
+            # the long-polling process of a multi-worker server: its own free port, not 8072
+            f"--gevent-port={free_port()}",
             f"--workers={self.workers}",
             "--max-cron-threads=0",
             "--limit-time-real=600",

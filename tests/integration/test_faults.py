@@ -30,6 +30,8 @@ import subprocess
 import threading
 import time
 import uuid
+import xmlrpc.client
+from collections import Counter
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -619,6 +621,13 @@ def _instance_facts(conn, ids):
     return {r[0]: (r[1], *r[2:]) for r in rows}
 
 
+class OneShotTransport(xmlrpc.client.Transport):
+    """No second attempt after a dropped connection (``Transport.request`` makes one)."""
+
+    def request(self, host, handler, request_body, verbose=False):
+        return self.single_request(host, handler, request_body, verbose)
+
+
 def _odoo_workers(master):
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True, check=False).stdout
     return {int(pid) for pid in out.split()}
@@ -641,7 +650,12 @@ def test_odoo_worker_killed_during_a_transition_all_or_nothing(odoo_server, admi
     try:
         with locker.cursor() as cr:  # the document is locked: the on-enter action's write waits
             cr.execute("SELECT id FROM res_partner WHERE id = %s FOR UPDATE", (partners[0],))
+        # Python's xmlrpc.client re-sends a call once when the connection drops: this one
+        # does not, so that the killed call's own outcome is seen
         caller = Rpc(odoo_server["url"], dbname, "admin", "admin")
+        caller.proxy = xmlrpc.client.ServerProxy(
+            f"{odoo_server['url']}/xmlrpc/2/object", allow_none=True, transport=OneShotTransport()
+        )
 
         def fire():
             try:
@@ -795,7 +809,7 @@ def _drive_through_restart(url, dbname, cluster, conn, client):
     )[0]
     partners = admin("res.partner", "create", [{"name": f"{code} {i}"} for i in range(400)])
     phase = {"name": "before"}
-    stats = {"errors": {"before": 0, "down": 0, "after": 0}, "ok_after": [0] * 4}
+    stats = {"errors": {"before": 0, "down": 0, "after": 0}, "ok_after": [0] * 4, "ok_before": [0] * 4}
     stop = threading.Event()
 
     def step(rpc, partner, inst):
@@ -827,8 +841,7 @@ def _drive_through_restart(url, dbname, cluster, conn, client):
                     todo.pop(0)
                 else:
                     current[partner] = inst
-                if phase["name"] == "after":
-                    stats["ok_after"][n] += 1
+                stats["ok_" + ("after" if phase["name"] == "after" else "before")][n] += 1
             except Exception:  # pylint: disable=broad-except
                 stats["errors"][phase["name"]] += 1
                 if current.get(partner) is None and phase["name"] != "before":
@@ -849,7 +862,7 @@ def _drive_through_restart(url, dbname, cluster, conn, client):
     for thread in threads:
         thread.start()
     try:
-        time.sleep(4)
+        wait_until(lambda: min(stats["ok_before"]) >= 2, 180, "every client to work before the outage")
         phase["name"] = "down"
         cluster.stop("immediate")  # a crash: every session cut, recovery on start
         during = client.send_task(
@@ -858,12 +871,16 @@ def _drive_through_restart(url, dbname, cluster, conn, client):
         time.sleep(4)
         cluster.start()
         phase["name"] = "after"
-        wait_until(lambda: min(stats["ok_after"]) >= 5, 90, "every client to succeed again after the restart")
+        # the first requests after a crash restart reload the registry (its sequences moved on)
+        wait_until(
+            lambda: min(stats["ok_after"]) >= 3, 180, "every client to succeed again after the restart"
+        )
     finally:
         stop.set()
         for thread in threads:
             thread.join(60)
     assert stats["errors"]["down"] > 0, "clients get errors while PostgreSQL is down"
+    assert stats["errors"]["before"] == 0, stats
     # the Celery worker retried the job sent during the outage and reconnected by itself
     assert isinstance(during.get(timeout=WAIT), int)
     after = client.send_task("workflow_celery.run_job", args=[dbname, "workflow.instance", "_job_timeouts"])
@@ -930,6 +947,7 @@ def test_beat_and_cron_together_each_job_at_its_period_never_twice(
         ].search([("code", "like", "'_job_timeouts'")], limit=1)
         cron_id = cron.id
     before = set(broker.keys("celery-task-meta-*"))
+    started = time.monotonic()
     beat = subprocess.Popen(
         [
             PYTHON,
@@ -949,7 +967,7 @@ def test_beat_and_cron_together_each_job_at_its_period_never_twice(
 
     def cron_thread():
         # the ir.cron line of the timeouts job, run as the cron runs it, while the beat ticks
-        for _i in range(6):
+        for _i in range(3):
             with odoo_env() as env:
                 cron_runs.append(env["ir.cron"].browse(cron_id).method_direct_trigger())
             time.sleep(0.3)
@@ -972,11 +990,24 @@ def test_beat_and_cron_together_each_job_at_its_period_never_twice(
     finally:
         beat.terminate()
         beat.wait(20)
-    dispatched = sorted(f"{m}.{f}" for r in dispatch_results() for _db, m, f in r["dispatched"])
-    assert dispatched == sorted(schedule), "six ticks, each job dispatched once"
+    elapsed = time.monotonic() - started
+    results = dispatch_results()
+    counts = Counter(f"{m}.{f}" for r in results for _db, m, f in r["dispatched"])
+    assert set(counts) == set(schedule), "every job dispatched"
+    for name, seconds in schedule.items():
+        # once per period (the mark lasts the period less half a tick): never once a tick
+        bound = 1 + int(elapsed // max(1, seconds - 15))
+        assert counts[name] <= bound, (
+            name,
+            seconds,
+            counts[name],
+            f"{len(results)} ticks in {elapsed:.0f} s",
+        )
+        if seconds >= 3600:
+            assert counts[name] == 1, (name, counts[name])
     # each job is held for its own period (from its ir.cron line), not for a tick
     for name, seconds in schedule.items():
         ttl = broker.pttl(f"workflow_celery:beat:{dbname}:{name}") / 1000
-        assert 0 < ttl <= seconds and (seconds < 3600 or ttl > seconds - 300), (name, seconds, ttl)
+        assert ttl <= seconds and (seconds < 3600 or ttl > seconds - 600), (name, seconds, ttl)
     wait_until(lambda: _check_timeouts(pg, ids)[0] == len(ids), WAIT, "the timeouts to be handled")
     assert _check_timeouts(pg, ids)[:2] == (len(ids), True), "cron and Celery never handled one item twice"

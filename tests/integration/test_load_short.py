@@ -12,7 +12,7 @@ import sys
 from odoo_harness import REPO, OdooServer, Rpc
 
 sys.path.insert(0, str(REPO / "tests" / "load"))
-from load_workflows import CONFLICTS, run  # noqa: E402
+from load_workflows import CONFLICTS, run
 
 BROKER_PARAM = "workflow_automation.broker_url"
 DB_MAXCONN = 64  # Odoo's db_maxconn default: the pool bound of each process
