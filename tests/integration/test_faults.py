@@ -712,7 +712,7 @@ def test_odoo_worker_killed_during_a_transition_all_or_nothing(odoo_server, admi
 
     def killer():
         while not stop.is_set():
-            time.sleep(0.4)
+            time.sleep(0.3)
             busy = backend_pids(pg, dbname, "a.state IN ('active', 'idle in transaction')")
             victims = [p for p in busy if p in _odoo_workers(odoo_server["pid"])]
             if victims:
@@ -727,7 +727,10 @@ def test_odoo_worker_killed_during_a_transition_all_or_nothing(odoo_server, admi
     kill_thread.start()
     for thread in clients:
         thread.start()
-    time.sleep(8)
+    # until three workers were killed in the middle of a request (bounded), then let them finish
+    deadline = time.monotonic() + 120
+    while outcome["kills"] < 3 and time.monotonic() < deadline and any(t.is_alive() for t in clients):
+        time.sleep(0.2)
     stop.set()
     kill_thread.join(10)
     for thread in clients:

@@ -7,7 +7,10 @@ instances only the documented same-instance answers, never a serialization failu
 client, database connections within Odoo's pool limits, and the Celery jobs doing their work.
 """
 
+import json
+import os
 import sys
+from pathlib import Path
 
 from odoo_harness import REPO, OdooServer, Rpc
 
@@ -36,6 +39,9 @@ def test_short_load_only_documented_conflicts(dbname, redis_url, celery_workers,
             )
         finally:
             admin("ir.config_parameter", "set_param", BROKER_PARAM, False)
+    report = os.environ.get("WFA_LOAD_REPORT")  # where the figures go (they are printed too)
+    if report:
+        Path(report).write_text(json.dumps(result, indent=1))
     print(result)
     assert not result["errors_own"], f"errors on instances driven by one client: {result['errors_own']}"
     allowed = {"conflict: " + c for c in CONFLICTS}
