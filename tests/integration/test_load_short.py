@@ -36,6 +36,8 @@ def test_short_load_only_documented_conflicts(dbname, redis_url, celery_workers,
                 clients=20,
                 trackings=600,
                 log=lines.append,
+                min_changes=60,
+                max_extra=180,
             )
         finally:
             admin("ir.config_parameter", "set_param", BROKER_PARAM, False)
@@ -47,7 +49,7 @@ def test_short_load_only_documented_conflicts(dbname, redis_url, celery_workers,
     allowed = {"conflict: " + c for c in CONFLICTS}
     assert set(result["errors_shared"]) <= allowed, result["errors_shared"]
     assert not any("SERIALIZATION" in kind for kind in result["errors_shared"])
-    assert result["calls"].get("fire", 0) > 100 and result["calls"].get("approve", 0) > 20, result["calls"]
+    assert result["calls"].get("fire", 0) >= 20 and result["calls"].get("approve", 0) >= 5, result["calls"]
     assert result["running"] >= 190, "instances keep running (a completed one is followed by a new one)"
     conns = result["connections"]
     # 4 HTTP workers + the gevent worker + 2 Celery pools of 2, each bounded by db_maxconn;

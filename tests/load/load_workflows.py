@@ -242,6 +242,8 @@ def run(
     shared_every=10,
     trackings=2000,
     log=print,
+    min_changes=0,
+    max_extra=0,
 ):
     """Seed, drive for ``duration`` seconds, return the figures (a dict)."""
     tag = uuid.uuid4().hex[:6]
@@ -372,6 +374,12 @@ def run(
     for thread in threads + extra:
         thread.start()
     time.sleep(duration)
+    # a saturated machine: go on (bounded) until the clients did some work to judge
+    deadline = time.monotonic() + max_extra
+    while (
+        sum(stats.ok[k] for k in ("fire", "approve", "start")) < min_changes and time.monotonic() < deadline
+    ):
+        time.sleep(0.5)
     stop.set()
     for thread in threads + extra:
         thread.join(120)
