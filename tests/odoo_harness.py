@@ -81,8 +81,9 @@ def registry_in_process(dbname):
 class OdooServer:
     """``with OdooServer(db) as url:`` — Odoo with HTTP workers on a free loopback port."""
 
-    def __init__(self, dbname, workers=2, logfile=None, env=None):
+    def __init__(self, dbname, workers=2, logfile=None, env=None, extra_args=()):
         self.dbname, self.workers, self.logfile, self.env = dbname, workers, logfile, env
+        self.extra_args = list(extra_args)
         self.proc = None
         self.url = None
 
@@ -98,12 +99,15 @@ class OdooServer:
             f"--db-filter=^{self.dbname}$",
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
+            # the long-polling process of a multi-worker server: its own free port, not 8072
+            f"--gevent-port={free_port()}",
             f"--workers={self.workers}",
             "--max-cron-threads=0",
             "--limit-time-real=600",
             "--limit-time-cpu=600",
             "--limit-memory-soft=4294967296",
             "--limit-memory-hard=5368709120",
+            *self.extra_args,
         ]
         if self.logfile:
             cmd.append(f"--logfile={self.logfile}")

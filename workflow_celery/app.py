@@ -30,7 +30,7 @@ import shlex
 import sys
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 _logger = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     task_default_queue=QUEUE,
     broker_connection_retry_on_startup=True,
+    # a pool process that died (SIGKILL, out of memory) is replaced by a fork of the main
+    # process, which must say "up" within this time or be killed and forked again; Odoo is
+    # imported before the fork (below), and a loaded machine still gets a generous bound
+    worker_proc_alive_timeout=60,
     result_expires=3600,
     beat_schedule={
         "workflow-dispatch": {
@@ -77,6 +81,18 @@ def _setup_odoo():
     args += shlex.split(os.environ.get("WORKFLOW_ODOO_ARGS", ""))
     odoo.tools.config.parse_config(args)
     _ODOO_READY = True
+
+
+@worker_init.connect
+def _init_main_process(**_kwargs):
+    """Import Odoo and read its configuration once, in the main process, before the pool forks.
+
+    A pool process that imported Odoo itself took longer than billiard's start-up bound on a
+    loaded machine: after one pool process was SIGKILLed, every replacement was killed
+    for not coming up in time, and the worker never ran a job again (found by
+    tests/integration/test_faults.py).  No database connection is opened here.
+    """
+    _setup_odoo()
 
 
 @worker_process_init.connect

@@ -29,8 +29,10 @@ def dbname():
 def odoo_server(dbname, tmp_path_factory):
     """Odoo with 2 HTTP workers (prefork), as in production, on a free loopback port."""
     log = tmp_path_factory.mktemp("odoo") / "odoo.log"
-    with OdooServer(dbname, workers=2, logfile=log) as url:
-        yield {"url": url, "db": dbname, "log": log}
+    server = OdooServer(dbname, workers=2, logfile=log)
+    with server as url:
+        # pid: the master process (the fault suite kills its HTTP workers)
+        yield {"url": url, "db": dbname, "log": log, "pid": server.proc.pid}
 
 
 @pytest.fixture(scope="session")
