@@ -4,3 +4,5 @@ from . import test_xmlrpc
 from . import test_price_job_concurrency
 from . import test_system_paths
 from . import test_bad_args
+from . import test_approver_day
+from . import test_tour
