@@ -6,3 +6,4 @@ from . import test_system_paths
 from . import test_bad_args
 from . import test_approver_day
 from . import test_tour
+from . import test_readers_beside_approvers
