@@ -8,6 +8,7 @@
     "website": "https://github.com/smart-dairy/workflow-suite",
     "license": "LGPL-3",
     "depends": ["workflow_sale", "sale_stock"],
+    "data": ["views/sale_order_views.xml"],
     "installable": True,
     "auto_install": True,
     "application": False,

@@ -5,25 +5,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
 
-from .common import SaleApprovalCase
-
-
-def form_spec(model, fields_by_model):
-    """The web_read specification the web client builds for a form (fields of each model)."""
-    spec = {}
-    for name in fields_by_model[model._name]:
-        field = model._fields.get(name)
-        if field is None:
-            continue
-        if field.type == "many2one":
-            spec[name] = {"fields": {"display_name": {}}}
-        elif field.type in ("one2many", "many2many") and field.comodel_name in fields_by_model:
-            spec[name] = {"fields": form_spec(model.env[field.comodel_name], fields_by_model)}
-        elif field.type in ("one2many", "many2many"):
-            spec[name] = {"fields": {"display_name": {}}}
-        else:
-            spec[name] = {}
-    return spec
+from .common import SaleApprovalCase, web_form_read
 
 
 class ApproverDayCase(SaleApprovalCase):
@@ -44,10 +26,7 @@ class ApproverDayCase(SaleApprovalCase):
 
     def open_form_as(self, order, user):
         """Load the order's form as ``user`` does in the browser: the view, then every field it shows."""
-        SaleOrder = self.env["sale.order"].with_user(user)
-        views = SaleOrder.get_views([(False, "form")])
-        fields_by_model = {model: list(info) for model, info in views["models"].items()}
-        return SaleOrder.browse(order.id).web_read(form_spec(SaleOrder, fields_by_model))[0]
+        return web_form_read(order, user)
 
 
 @tagged("post_install", "-at_install")

@@ -1,17 +1,20 @@
 from odoo import fields, models
 
-# who reads stock moves: warehouse users (stock), salespeople (sale_stock's access rights) and
-# accounting (stock_account, which sale_stock installs)
-STOCK_MOVE_READERS = (
-    "stock.group_stock_user,sales_team.group_sale_salesman,"
-    "account.group_account_invoice,account.group_account_readonly"
-)
-
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    # sale_stock's order form carries the lines' moves (hidden, for its availability widget); for
-    # an approver without access to stock moves, reading them refuses the whole form. A field
-    # restricted to groups is taken out of the view (and of the web client's read) for the others.
-    move_ids = fields.One2many(groups=STOCK_MOVE_READERS)
+    # sale_stock computes these line fields of the order form (the availability widget, whether the
+    # product may still be changed) from the lines' stock moves, as the user: an approver without
+    # access to stock moves would have the whole form refused. Computed as the system, they say
+    # what the order's own lines look like; the moves themselves stay out of his view
+    # (views/sale_order_views.xml) and out of his reach.
+    product_updatable = fields.Boolean(compute_sudo=True)
+    virtual_available_at_date = fields.Float(compute_sudo=True)
+    scheduled_date = fields.Datetime(compute_sudo=True)
+    forecast_expected_date = fields.Datetime(compute_sudo=True)
+    free_qty_today = fields.Float(compute_sudo=True)
+    qty_available_today = fields.Float(compute_sudo=True)
+    qty_to_deliver = fields.Float(compute_sudo=True)
+    display_qty_widget = fields.Boolean(compute_sudo=True)
+    is_mto = fields.Boolean(compute_sudo=True)

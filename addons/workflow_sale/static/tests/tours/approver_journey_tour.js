@@ -15,6 +15,7 @@ registry.category("web_tour.tours").add("workflow_sale_journey_salesman", {
     steps: () => [
         {
             content: "choose the customer",
+            timeout: 60000, // the first page load builds the assets of a fresh database
             trigger: 'div[name="partner_id"] input',
             run: `text ${CUSTOMER}`,
         },
