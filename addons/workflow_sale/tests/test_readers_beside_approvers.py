@@ -80,7 +80,10 @@ class TestReadersBesideApprovers(SaleApprovalCase):
         for xmlid in ("account.group_account_invoice", "account.group_account_readonly"):
             user = self.user_of(self.env.ref(xmlid))
             with self.subTest(group=xmlid):
-                self.assertEqual(self.env["sale.order"].with_user(user).search([("id", "in", self.orders.ids)]), self.orders)
+                self.assertEqual(
+                    self.env["sale.order"].with_user(user).search([("id", "in", self.orders.ids)]),
+                    self.orders,
+                )
                 self.assertEqual(
                     self.env["sale.order.line"].with_user(user).search([("order_id", "in", self.orders.ids)]),
                     self.orders.order_line,
@@ -89,12 +92,15 @@ class TestReadersBesideApprovers(SaleApprovalCase):
     def test_salesperson_own_documents_gains_only_what_he_approves(self):
         """A salesman's rule (own documents) is not widened to all orders by the approvers' rule;
         made an approver, he reads the order he approves on top."""
-        salesman_orders = self.env["sale.order"].with_user(self.salesman).search([("id", "in", self.orders.ids)])
+        salesman_orders = (
+            self.env["sale.order"].with_user(self.salesman).search([("id", "in", self.orders.ids)])
+        )
         self.assertEqual(salesman_orders, self.orders[0] | self.orders[2])
         self.assertNotIn(self.orders[1], salesman_orders)
         self.request_of(self.orders[1]).with_user(self.sales_manager).delegate(self.salesman.id)
         self.assertEqual(
-            self.env["sale.order"].with_user(self.salesman).search([("id", "in", self.orders.ids)]), self.orders
+            self.env["sale.order"].with_user(self.salesman).search([("id", "in", self.orders.ids)]),
+            self.orders,
         )
 
     def test_the_helper_says_who_reads_all(self):

@@ -62,7 +62,9 @@ class TestApproverWithStock(SaleApprovalCase):
         self.request_of(self.order).with_user(self.finance).approve()
         data = web_form_read(self.order, self.warehouse_user)
         self.assertEqual(data["name"], self.order.name)
-        self.assertEqual([m["id"] for m in data["order_line"][0]["move_ids"]], self.order.order_line.move_ids.ids)
+        self.assertEqual(
+            [m["id"] for m in data["order_line"][0]["move_ids"]], self.order.order_line.move_ids.ids
+        )
 
     def test_a_salesperson_of_another_team_is_still_refused(self):
         other_salesman = new_test_user(
