@@ -99,6 +99,7 @@ function decideFromMyApprovals(level, expected) {
             content: "the client says what happens next",
             trigger: `.o_notification:contains("${expected}")`,
             isCheck: true,
+            timeout: 30000, // the last approval confirms the order (deliveries with stock)
         },
         {
             content: "no Approve button any more: it is not this user's turn",
