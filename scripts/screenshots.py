@@ -16,7 +16,8 @@ from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PAGES = [
-    ("my_approvals", "/web#action=workflow_automation.action_my_approvals&view_type=kanban"),
+    ("my_approvals", "/web#action=workflow_automation.action_my_approvals&view_type=list"),
+    ("sale_order_approval", "/web#model=sale.order&view_type=form&id={order_id}"),
     ("definition_form", "/web#model=workflow.definition&view_type=form&id={definition_id}"),
     ("instances_kanban", "/web#action=workflow_automation.action_workflow_instance&view_type=kanban"),
     ("approval_request", "/web#model=approval.request&view_type=form&id={request_id}"),
@@ -30,7 +31,7 @@ def main():
     parser.add_argument("--db", default="workflow_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
-    parser.add_argument("--ids", default="", help="definition_id=..,request_id=..,instance_id=..")
+    parser.add_argument("--ids", default="", help="definition_id=..,request_id=..,instance_id=..,order_id=..")
     args = parser.parse_args()
     ids = dict(item.split("=") for item in args.ids.split(",") if item)
     OUT.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,11 @@
         "views/menus.xml",
     ],
     "demo": ["demo/workflow_sale_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "workflow_sale/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "_post_init_sync_quotations",
     "installable": True,
     "auto_install": False,

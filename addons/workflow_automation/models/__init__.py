@@ -3,6 +3,7 @@ from . import workflow_hook
 from . import workflow_http
 from . import ir_actions_server
 from . import res_users
+from . import ir_rule
 from . import workflow_definition
 from . import workflow_definition_json
 from . import workflow_definition_bpmn

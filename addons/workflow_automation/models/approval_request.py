@@ -14,6 +14,16 @@ _logger = logging.getLogger(__name__)
 PENDING = ("waiting", "pending")
 
 
+def _duration_text(delta):
+    """A waiting time as people say it: "5 min", "3 h", "2 days"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes < 60:
+        return _("%s min", minutes)
+    if minutes < 48 * 60:
+        return _("%s h", minutes // 60)
+    return _("%s days", minutes // (24 * 60))
+
+
 class ApprovalRequest(models.Model):
     """A decision asked of one or more approvers when an instance enters an approval state."""
 
@@ -75,6 +85,17 @@ class ApprovalRequest(models.Model):
     )
     progress = fields.Json(compute="_compute_progress")
     outcome_comment = fields.Text()
+    # the facts an approver decides on, provided by the document (``_approval_summary``)
+    summary_amount = fields.Monetary(
+        compute="_compute_summary", currency_field="summary_currency_id", string="Amount"
+    )
+    summary_currency_id = fields.Many2one("res.currency", compute="_compute_summary", string="Currency")
+    summary_partner_id = fields.Many2one("res.partner", compute="_compute_summary", string="Partner")
+    summary_user_id = fields.Many2one("res.users", compute="_compute_summary", string="Responsible")
+    summary_lines = fields.Text(compute="_compute_summary", string="Key Lines")
+    level_text = fields.Char(compute="_compute_summary", string="Level")
+    waiting_since = fields.Datetime(compute="_compute_summary", help="When the current level got its turn.")
+    waiting_text = fields.Char(compute="_compute_summary", string="Waiting")
 
     def init(self):
         self.env.cr.execute(
@@ -182,6 +203,132 @@ class ApprovalRequest(models.Model):
                 }
                 for a in req.assignment_ids.sorted(lambda x: (x.level, x.sequence, x.id))
             ]
+
+    @api.depends_context("uid")
+    def _compute_summary(self):
+        """What the document says about itself (``_approval_summary`` of its model, read by the
+        system: an approver decides on these facts even without reading the document) and where
+        the request stands: "Level 1 of 2 — Sales manager (any one of 3)", waiting for how long."""
+        records = self.sudo()._get_records()
+        now = fields.Datetime.now()
+        for req in self:
+            record = records.get(req.id)
+            facts = (
+                record._approval_summary()
+                if record is not None and hasattr(record, "_approval_summary")
+                else {}
+            )
+            req.summary_amount = facts.get("amount", 0.0)
+            req.summary_currency_id = facts.get("currency_id") or False
+            req.summary_partner_id = facts.get("partner_id") or False
+            req.summary_user_id = facts.get("user_id") or False
+            req.summary_lines = "\n".join(facts.get("lines") or []) or False
+            assignments = req.sudo().assignment_ids
+            current = assignments.filtered(lambda a: a.status == "pending")
+            opened = [a.notified_at for a in current if a.notified_at]
+            req.waiting_since = (
+                min(opened) if opened else (req.requested_at if req.status == "pending" else False)
+            )
+            req.waiting_text = _duration_text(now - req.waiting_since) if req.waiting_since else False
+            req.level_text = req._level_text(current, facts.get("level_names") or [])
+
+    def _level_text(self, current, level_names):
+        """The level whose turn it is, as "Level 1 of 2 — Sales manager (any one of 3)"."""
+        self.ensure_one()
+        if self.status != "pending" or not current:
+            return dict(self._fields["status"].selection)[self.status]
+        level = self.current_level or min(current.mapped("level"))
+        count = self.level_count or 1
+        if self.approval_type == "sequential":
+            name = (current[:1].delegated_to or current[:1].approver_id).name
+        else:
+            name = level_names[level - 1] if len(level_names) >= level else self.state_id.name
+        in_level = current.filtered(lambda a: a.level == level)
+        if len(in_level) <= 1 or self.approval_type == "sequential":
+            who = (in_level[:1].delegated_to or in_level[:1].approver_id).name
+            rule = who if who != name else ""
+        elif self.approval_type == "all":
+            rule = _("all %s", len(in_level))
+        elif self.approval_type == "majority":
+            rule = _("majority of %s", len(in_level))
+        else:
+            rule = _("any one of %s", len(in_level))
+        text = _("Level %(level)s of %(count)s — %(name)s", level=level, count=count, name=name)
+        return f"{text} ({rule})" if rule else text
+
+    def _next_step_text(self):
+        """Where the request stands after a decision, for the person who decided:
+        "now waiting for Frank Finance (level 2 of 2)" or "S00025 is now Approved"."""
+        self.ensure_one()
+        req = self.sudo()
+        if req.status == "pending":
+            holders = req.assignment_ids.filtered(lambda a: a.status == "pending")
+            return _(
+                "now waiting for %(users)s (level %(level)s of %(count)s)",
+                users=", ".join((a.delegated_to or a.approver_id).name for a in holders) or "-",
+                level=req.current_level,
+                count=req.level_count,
+            )
+        state = req.instance_id.current_state_id.name or dict(self._fields["status"].selection)[req.status]
+        return _("%(doc)s is now %(state)s", doc=req.record_name, state=state)
+
+    def _decision_notification(self, decision, skipped=None, reload=False):
+        """The client notification telling the decider what happens next:
+        "Approved — now waiting for Frank Finance (level 2 of 2)"; ``skipped`` requests are named."""
+        words = {
+            "approved": _("Approved"),
+            "rejected": _("Rejected"),
+            "delegated": _("Delegated"),
+        }[decision]
+        if len(self) == 1:
+            message = f"{words} — {self._next_step_text()}"
+        else:
+            message = _("%(words)s %(count)s requests.", words=words, count=len(self))
+            if self:
+                message += " " + "; ".join(f"{r.sudo().record_name}: {r._next_step_text()}" for r in self)
+        if skipped:
+            message += " " + _(
+                "Skipped, not waiting for your decision: %s.",
+                ", ".join(skipped.sudo().mapped("name")),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": words,
+                "message": message,
+                "type": "warning" if skipped else "success",
+                "sticky": bool(skipped),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"}
+                if reload
+                else {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _post_decision(self, decision, assignments, comment=None, reason=None):
+        """Say the decision once in the document's chatter, in the button's words:
+        "Approved by Sofia (level 1 of 2): OK for this customer"."""
+        self.ensure_one()
+        user = self.env.user
+        assignment = assignments[:1]
+        who = user.name
+        if assignment.delegated_to == user and assignment.approver_id != user:
+            who = _(
+                "%(user)s on behalf of %(approver)s", user=user.name, approver=assignment.approver_id.name
+            )
+        details = []
+        if self.level_count > 1:
+            details.append(_("level %(level)s of %(count)s", level=assignment.level, count=self.level_count))
+        if reason and decision == "rejected":
+            details.append(_("reason: %s", reason.name))
+        body = _("Approved by %s", who) if decision == "approved" else _("Rejected by %s", who)
+        if details:
+            body += f" ({', '.join(details)})"
+        if comment:
+            body += f": {comment}"
+        target = self._activity_target()
+        if hasattr(target, "message_post"):
+            target.sudo().message_post(body=body, author_id=user.partner_id.id, subtype_xmlid="mail.mt_note")
 
     # ------------------------------------------------------------------
     # creation (from the engine)
@@ -585,7 +732,9 @@ class ApprovalRequest(models.Model):
                     "rejection_reason_id": reason.id if reason and decision == "rejected" else False,
                 }
             )
-            req._clear_activities(mine, feedback=comment or decision)
+            # the to-do goes away without Odoo's "To-Do done" message: the decision is said once below
+            req._clear_activities(mine)
+            req._post_decision(decision, mine, comment, reason)
             req._notify_counters(user, "decided")
             for assignment in mine:
                 on_behalf = assignment.delegated_to == user and assignment.approver_id != user

@@ -74,6 +74,11 @@ class WorkflowInstance(models.Model):
     available_transitions = fields.Json(compute="_compute_available_transitions")
     is_overdue = fields.Boolean(compute="_compute_is_overdue")
     duration_hours = fields.Float(compute="_compute_duration_hours", string="Duration (h)")
+    ended_rejected = fields.Boolean(
+        compute="_compute_ended_rejected",
+        string="Ended by a Rejection",
+        help="Completed, but through a rejection: shown in red, not in the green of an approval.",
+    )
 
     def init(self):
         self.env.cr.execute(
@@ -113,6 +118,22 @@ class WorkflowInstance(models.Model):
         for inst in self:
             end = inst.completed_at or now
             inst.duration_hours = (end - inst.started_at).total_seconds() / 3600.0 if inst.started_at else 0.0
+
+    @api.depends("status", "current_state_id")
+    def _compute_ended_rejected(self):
+        completed = self.filtered(lambda i: i.status == "completed" and isinstance(i.id, int))
+        last = {}
+        if completed:
+            for row in (
+                self.env["workflow.history"]
+                .sudo()
+                .search_read(
+                    [("instance_id", "in", completed.ids)], ["instance_id", "action_type"], order="id"
+                )
+            ):
+                last[row["instance_id"][0]] = row["action_type"]
+        for inst in self:
+            inst.ended_rejected = last.get(inst.id) == "rejection"
 
     @api.depends("current_state_id", "status")
     @api.depends_context("uid")
@@ -247,6 +268,8 @@ class WorkflowInstance(models.Model):
             action.with_user(user).with_context(**ctx, allowed_company_ids=companies).run()
 
     def _post_on_record(self, body):
+        if self.env.context.get("workflow_quiet_chatter"):
+            return  # the caller says it in its own words (a bridge's "Requested approval")
         record = self._get_record()
         if record and hasattr(record, "message_post"):
             record.message_post(body=body, subtype_xmlid="mail.mt_note")
@@ -370,7 +393,7 @@ class WorkflowInstance(models.Model):
                 inst._record_error(exc)
                 continue
             inst._post_on_record(
-                Markup(_("Workflow <b>%(wf)s</b> started in state <b>%(state)s</b>."))
+                Markup(_("Started <b>%(wf)s</b> (%(state)s)."))
                 % {"wf": definition.name, "state": initial.name}
             )
             inst._run_condition_transitions()
@@ -522,12 +545,10 @@ class WorkflowInstance(models.Model):
         self._run_actions(to_state.on_enter_action_ids, record)
         self._history(action_type, from_state, to_state, transition, comment, duration)
         self._enter_state_hook(to_state)
-        body = Markup(_("%(wf)s: <b>%(from)s</b> → <b>%(to)s</b> (%(tr)s)")) % {
-            "wf": self.workflow_id.name,
-            "from": from_state.name,
-            "to": to_state.name,
-            "tr": transition.name,
-        }
+        if transition.trigger_type in ("approval", "rejection") and not comment:
+            return  # the approver's decision is already in the chatter in their words
+        # the button's words, then where the document now stands: "Request Approval — now Approval"
+        body = Markup(_("<b>%(tr)s</b> — now %(to)s")) % {"tr": transition._label(), "to": to_state.name}
         if comment:
             body += Markup("<br/>") + comment
         self._post_on_record(body)

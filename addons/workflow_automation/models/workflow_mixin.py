@@ -2,6 +2,7 @@ from lxml import etree
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..tools import rpc_args
 
@@ -42,6 +43,20 @@ class WorkflowMixin(models.AbstractModel):
     workflow_transitions = fields.Json(compute="_compute_workflow")
     workflow_approval_progress = fields.Json(compute="_compute_workflow")
     workflow_instance_count = fields.Integer(compute="_compute_workflow")
+    workflow_rejected = fields.Boolean(compute="_compute_workflow", string="Workflow Ended by a Rejection")
+    workflow_my_request_id = fields.Many2one(
+        "approval.request",
+        compute="_compute_workflow_my_request",
+        string="My Approval Request",
+        help="The approval request of this document waiting for the current user's decision.",
+    )
+    workflow_approval_mine = fields.Boolean(
+        compute="_compute_workflow_my_request",
+        search="_search_workflow_approval_mine",
+        string="I Approve This",
+        help="The current user holds (or was delegated) an approval assignment on this document, "
+        "decided or not. Record rules use it to let approvers read what they approve.",
+    )
 
     @api.depends_context("uid")
     def _compute_workflow(self):
@@ -71,8 +86,66 @@ class WorkflowMixin(models.AbstractModel):
             rec.workflow_status = inst.status if inst else "none"
             rec.workflow_transitions = inst.with_env(self.env).available_transitions if inst else []
             rec.workflow_instance_count = count.get(rec.id, 0)
+            rec.workflow_rejected = bool(inst and inst.ended_rejected)
             request = request_by_instance.get(inst.id) if inst else None
             rec.workflow_approval_progress = request.progress if request else []
+
+    @api.depends_context("uid")
+    def _compute_workflow_my_request(self):
+        requests = (
+            self.env["approval.request"]
+            .sudo()
+            .search(
+                [
+                    ("model_name", "=", self._name),
+                    ("record_id", "in", self.ids),
+                    ("status", "=", "pending"),
+                    ("my_turn", "=", True),
+                ],
+                order="id desc",
+            )
+        )
+        by_record = {}
+        for request in requests:
+            by_record.setdefault(request.record_id, request)
+        mine = set(self._workflow_assigned_ids(self.ids))
+        for rec in self:
+            rec.workflow_my_request_id = by_record.get(rec.id, False)
+            rec.workflow_approval_mine = rec.id in mine
+
+    @api.model
+    def _workflow_assigned_query(self, uid=None):
+        """SQL selecting the ids of this model's records on which user ``uid`` holds or was
+        delegated an approval assignment, decided or not."""
+        uid = uid or self.env.uid
+        self.env["approval.assignment"].flush_model(["request_id", "approver_id", "delegated_to"])
+        self.env["approval.request"].flush_model(["model_name", "record_id"])
+        return SQL(
+            """SELECT r.record_id FROM approval_request r
+               JOIN approval_assignment a ON a.request_id = r.id
+               WHERE r.model_name = %s AND (a.approver_id = %s OR a.delegated_to = %s)""",
+            self._name,
+            uid,
+            uid,
+        )
+
+    @api.model
+    def _workflow_assigned_ids(self, ids=None, uid=None):
+        query = self._workflow_assigned_query(uid)
+        if ids is not None:
+            if not ids:
+                return []
+            query = SQL("%s AND r.record_id IN %s", query, tuple(ids))
+        self.env.cr.execute(query)
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _search_workflow_approval_mine(self, operator, value):
+        """``[('workflow_approval_mine', '=', True)]``: the domain "records on which I have an
+        approval assignment", for record rules that let approvers read what they approve."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on 'I Approve This'."))
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", SQL("(%s)", self._workflow_assigned_query()))]
 
     def _search_workflow_state(self, operator, value):
         if isinstance(value, str):
@@ -170,6 +243,44 @@ class WorkflowMixin(models.AbstractModel):
         self.invalidate_recordset(self._workflow_fields())
         return True
 
+    def _workflow_my_request(self):
+        self.ensure_one()
+        request = self.workflow_my_request_id
+        if not request:
+            raise UserError(_("Nothing on %s waits for your decision.", self.display_name))
+        return request
+
+    def action_workflow_approve(self):
+        """Approve button of the document's form (for the user whose turn it is), as Purchase's
+        "Approve Order": approves at once, or asks for the comment the step requires."""
+        request = self._workflow_my_request()
+        if request.sudo().state_id.require_comment_on_approval:
+            return request.action_decision_wizard("approve")
+        request.approve()
+        return request._decision_notification("approved", reload=True)
+
+    def action_workflow_reject(self):
+        return self._workflow_my_request().action_decision_wizard("reject")
+
+    def action_workflow_delegate(self):
+        return self._workflow_my_request().action_decision_wizard("delegate")
+
+    def _approval_summary(self):
+        """The facts an approver decides on, shown in *My Approvals* (extension point).
+
+        Returns a dict with any of ``amount``, ``currency_id``, ``partner_id``,
+        ``user_id`` (ids), ``lines`` (a few short texts) and ``level_names``
+        (the name of each approval level, in order). Called as the system (sudo):
+        give what the approver needs, nothing more.
+        """
+        self.ensure_one()
+        facts = {}
+        if "partner_id" in self._fields and self._fields["partner_id"].comodel_name == "res.partner":
+            facts["partner_id"] = self.partner_id.id
+        if "user_id" in self._fields and self._fields["user_id"].comodel_name == "res.users":
+            facts["user_id"] = self.user_id.id
+        return facts
+
     def action_view_workflow_instances(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("workflow_automation.action_workflow_instance")
@@ -197,8 +308,31 @@ class WorkflowMixin(models.AbstractModel):
                 sheet.addprevious(header)
             else:
                 arch.insert(0, header)
-        for name in ("workflow_instance_id", "workflow_status", "workflow_instance_count"):
+        for name in (
+            "workflow_instance_id",
+            "workflow_status",
+            "workflow_instance_count",
+            "workflow_my_request_id",
+            "workflow_rejected",
+        ):
             header.append(etree.Element("field", name=name, invisible="1"))
+        # the decision of the user whose turn it is, on the document itself
+        for position, (method, label, css) in enumerate(
+            (
+                ("action_workflow_approve", _("Approve"), "btn-primary"),
+                ("action_workflow_reject", _("Reject"), "btn-secondary"),
+                ("action_workflow_delegate", _("Delegate"), "btn-secondary"),
+            )
+        ):
+            button = etree.Element(
+                "button",
+                name=method,
+                type="object",
+                string=label,
+                invisible="not workflow_my_request_id",
+            )
+            button.set("class", f"{css} o_workflow_{method[16:]}")
+            header.insert(position, button)
         header.append(
             etree.Element(
                 "field",
@@ -216,8 +350,8 @@ class WorkflowMixin(models.AbstractModel):
                     "widget": "badge",
                     "invisible": "workflow_status == 'none'",
                     "decoration-info": "workflow_status == 'active'",
-                    "decoration-success": "workflow_status == 'completed'",
-                    "decoration-danger": "workflow_status in ('error', 'timeout')",
+                    "decoration-success": "workflow_status == 'completed' and not workflow_rejected",
+                    "decoration-danger": "workflow_status in ('error', 'timeout') or workflow_rejected",
                 },
             )
         )

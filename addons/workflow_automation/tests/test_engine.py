@@ -15,7 +15,10 @@ class TestEngine(WorkflowCase):
         self.assertEqual(inst.record_ref, self.partner)
         self.assertEqual(inst.history_ids.action_type, "start")
         body = self.partner.message_ids[0].body
-        self.assertIn("started in state <b>Draft</b>", body, "rendered as HTML, not escaped text")
+        self.assertIn(
+            f"Started <b>{self.definition.name}</b> (Draft).", body, "rendered as HTML, not escaped text"
+        )
+        self.assertNotIn("started in state", body, "people's words, not the engine's")
         self.assertNotIn("&lt;b&gt;", body)
 
     def test_second_start_refused_unless_parallel(self):
@@ -46,8 +49,9 @@ class TestEngine(WorkflowCase):
         self.assertTrue(inst.completed_at)
         history = inst.history_ids.sorted("id")
         self.assertEqual(history.mapped("action_type"), ["start", "transition", "transition"])
-        chatter = [m.body for m in self.partner.message_ids if "→" in (m.body or "")]
-        self.assertIn("<b>Draft</b> → <b>Review</b> (Submit)<br>please", chatter[-1])
+        chatter = [m.body for m in self.partner.message_ids if "— now" in (m.body or "")]
+        label = self.transitions["Submit"]._label()
+        self.assertIn(f"<b>{label}</b> — now Review<br>please", chatter[-1], "the button's words")
         self.assertEqual(history[1].comment, "please")
         self.assertEqual(history[1].from_state_name, "Draft")
         self.assertEqual(history[2].to_state_id.code, "done")

@@ -88,8 +88,8 @@ class TestWorkflowMixin(WorkflowCase):
         doc.action_workflow_start()
         doc.action_workflow_fire(doc.workflow_transitions[0]["id"])
         bodies = doc.message_ids.mapped("body")
-        self.assertTrue(any("started in state" in b for b in bodies))
-        self.assertTrue(any("Draft" in b and "Checked" in b for b in bodies))
+        self.assertTrue(any("Started <b>" in b for b in bodies))
+        self.assertTrue(any("— now Checked" in b for b in bodies))
 
     def test_condition_on_business_field(self):
         doc = self.env["workflow.test.document"].create({"name": "Big order"})

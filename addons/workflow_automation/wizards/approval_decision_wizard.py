@@ -29,14 +29,28 @@ class ApprovalDecisionWizard(models.TransientModel):
             ) or (wiz.decision == "approve" and any(states.mapped("require_comment_on_approval")))
 
     def action_confirm(self):
+        """Decide on the requests waiting for the user; the others (decided meanwhile, not yet
+        their turn, not theirs) are skipped and named in the notification."""
         self.ensure_one()
         requests = self.request_ids
+        if self.decision == "delegate" and not self.delegate_id:
+            raise UserError(_("Choose who decides instead of you."))
+        mine = requests.filtered("my_turn")
+        skipped = requests - mine
+        if not mine:
+            raise UserError(
+                _(
+                    "None of the selected requests waits for your decision: %s.",
+                    ", ".join(skipped.sudo().mapped("name")),
+                )
+            )
         if self.decision == "approve":
-            requests.approve(comment=self.comment or None)
+            mine.approve(comment=self.comment or None)
+            decision = "approved"
         elif self.decision == "reject":
-            requests.reject(comment=self.comment or None, reason_id=self.reason_id.id or None)
+            mine.reject(comment=self.comment or None, reason_id=self.reason_id.id or None)
+            decision = "rejected"
         else:
-            if not self.delegate_id:
-                raise UserError(_("Choose who decides instead of you."))
-            requests.delegate(self.delegate_id.id, comment=self.comment or None)
-        return {"type": "ir.actions.act_window_close"}
+            mine.delegate(self.delegate_id.id, comment=self.comment or None)
+            decision = "delegated"
+        return mine._decision_notification(decision, skipped=skipped)

@@ -69,6 +69,11 @@ class SaleOrder(models.Model):
     approval_approved_amount = fields.Monetary(
         readonly=True, copy=False, currency_field="approval_currency_id", string="Amount Approved"
     )
+    approval_banner = fields.Char(
+        compute="_compute_approval_banner",
+        string="Approval Status",
+        help="Where the order's approval stands, in a sentence: submitted, approved or rejected (with the reason).",
+    )
 
     # ------------------------------------------------------------------
     # band
@@ -114,6 +119,89 @@ class SaleOrder(models.Model):
             order.approval_band_id = band
             order.approval_required = bool(band)
             order.approval_levels_text = band._levels_text() if band else False
+
+    def _approval_last_request(self):
+        """The latest approval request of the order's SO_APPROVAL workflow (sudo), or empty."""
+        self.ensure_one()
+        return (
+            self.env["approval.request"]
+            .sudo()
+            .search(
+                [
+                    ("model_name", "=", self._name),
+                    ("record_id", "=", self.id),
+                    ("workflow_id.code", "=", SO_APPROVAL),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+
+    @api.depends("approval_state")
+    @api.depends_context("uid")
+    def _compute_approval_banner(self):
+        for order in self:
+            state = order.approval_state
+            request = order._approval_last_request() if state in ("pending", "approved", "rejected") else None
+            if not request:
+                order.approval_banner = False
+                continue
+            decided = request.assignment_ids.filtered(lambda a: a.status in ("approved", "rejected"))
+            if state == "pending":
+                order.approval_banner = _(
+                    "Submitted for approval by %(user)s — %(next)s.",
+                    user=request.requested_by.name or "-",
+                    next=request._next_step_text(),
+                )
+            elif state == "approved":
+                order.approval_banner = _(
+                    "Approved by %(users)s.",
+                    users=", ".join((a.decided_by or a.approver_id).name for a in decided) or _("the system"),
+                )
+            else:
+                texts = []
+                for a in decided.filtered(lambda a: a.status == "rejected"):
+                    text = (a.decided_by or a.approver_id).name
+                    if a.rejection_reason_id:
+                        text += _(" (reason: %s)", a.rejection_reason_id.name)
+                    if a.comment:
+                        text += ": " + a.comment
+                    texts.append(text)
+                if request.outcome_comment:
+                    texts.append(request.outcome_comment)
+                order.approval_banner = _(
+                    "Rejected by %s. Change the quotation and request approval again.",
+                    "; ".join(texts) or _("the approvers"),
+                )
+
+    def _approval_summary(self):
+        """What an approver decides on (shown in My Approvals): total, customer, salesperson,
+        the largest lines, and the names of the band's levels."""
+        facts = super()._approval_summary()
+        lines = self.order_line.filtered(lambda line: not line.display_type).sorted(
+            lambda line: -line.price_subtotal
+        )
+        texts = [
+            _(
+                "%(qty)s × %(product)s — %(amount)s",
+                qty=f"{line.product_uom_qty:g}",
+                product=line.product_id.display_name or line.name,
+                amount=format_amount(self.env, line.price_subtotal, self.currency_id),
+            )
+            for line in lines[:3]
+        ]
+        if len(lines) > 3:
+            texts.append(_("and %s more lines", len(lines) - 3))
+        band = self.approval_requested_band_id or self.approval_band_id
+        facts.update(
+            amount=self.amount_total,
+            currency_id=self.currency_id.id,
+            partner_id=self.partner_id.id,
+            user_id=self.user_id.id,
+            lines=texts,
+            level_names=band.level_ids.sorted(lambda lv: (lv.sequence, lv.id)).mapped("name") if band else [],
+        )
+        return facts
 
     @staticmethod
     def _band_is_higher(band, reference):
@@ -253,8 +341,10 @@ class SaleOrder(models.Model):
             order.message_post(body=_("No approval is needed for this order."), subtype_xmlid="mail.mt_note")
         if not to_submit:
             return True
-        instance_ids = to_submit.action_workflow_start()
-        Instance = self.env["workflow.instance"]
+        # the engine's own start and transition posts are replaced by one in the button's words
+        quiet = to_submit.with_context(workflow_quiet_chatter=True)
+        instance_ids = quiet.action_workflow_start()
+        Instance = self.env["workflow.instance"].with_context(workflow_quiet_chatter=True)
         for instance in Instance.browse(instance_ids):
             submit = instance.current_state_id.sudo().outgoing_transition_ids.filtered(
                 lambda t: t.trigger_type == "user_action"
@@ -262,6 +352,17 @@ class SaleOrder(models.Model):
             if not submit:
                 raise UserError(_("The order approval workflow has no Submit step from its first state."))
             instance.fire(submit.id)
+        for order in to_submit:
+            request = order._approval_last_request()
+            # written as the system in the user's name, as the engine's own posts are (a user
+            # without an email address can still request approval)
+            order.sudo().message_post(
+                author_id=self.env.user.partner_id.id,
+                body=_("Requested approval — %s.", request._next_step_text())
+                if request.status == "pending"
+                else _("Requested approval."),
+                subtype_xmlid="mail.mt_note",
+            )
         self.invalidate_recordset(self._workflow_fields())
         return True
 

@@ -4,3 +4,6 @@ from . import test_xmlrpc
 from . import test_price_job_concurrency
 from . import test_system_paths
 from . import test_bad_args
+from . import test_approver_day
+from . import test_tour
+from . import test_readers_beside_approvers

@@ -1,5 +1,43 @@
+from lxml import etree
+
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
+
+SUBVIEWS = ("tree", "list", "form", "kanban")
+
+
+def arch_spec(model, node):
+    """The web_read specification the web client builds from a view's architecture: the fields of
+    the nodes it shows (after Odoo took out those of groups the user is not in), with the fields of
+    x2many sub-views for the lines, display names for relations."""
+    spec = {}
+    for field_node in node.iter("field"):
+        parent = field_node.getparent()
+        while parent is not node and parent.tag != "field":
+            parent = parent.getparent()
+        if parent is not node:
+            continue  # a field of a sub-view, read by its x2many
+        name = field_node.get("name")
+        field = model._fields[name]
+        if field.type in ("one2many", "many2many"):
+            sub = {}
+            for child in field_node:
+                if child.tag in SUBVIEWS:
+                    sub.update(arch_spec(model.env[field.comodel_name], child))
+            spec[name] = {"fields": sub or {"display_name": {}}}
+        elif field.type == "many2one":
+            spec[name] = {"fields": {"display_name": {}}}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def web_form_read(record, user):
+    """Open ``record``'s form as ``user`` does in the browser: get_views, then web_read of every
+    field the form shows him. Returns the values read."""
+    Model = record.env[record._name].with_user(user)
+    arch = Model.get_views([(False, "form")])["views"]["form"]["arch"]
+    return Model.browse(record.id).web_read(arch_spec(Model, etree.fromstring(arch)))[0]
 
 
 class SaleApprovalCase(TransactionCase):

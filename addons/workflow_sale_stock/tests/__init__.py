@@ -1,0 +1,1 @@
+from . import test_approver_reads_stock_fields
