@@ -209,13 +209,17 @@ def main():
         )
     writes = [x for wr, _fi in rounds for x in wr[3]]
     fires = [x for _wr, fi in rounds for x in fi[3]]
-    print(f"  fire/write calls per second, median of {len(ratios)} rounds: {statistics.median(ratios) * 100:.1f} %")
+    print(
+        f"  fire/write calls per second, median of {len(ratios)} rounds: {statistics.median(ratios) * 100:.1f} %"
+    )
     print(
         f"  p99 of one transition {pct(fires, 99) * 1000:.1f} ms = {pct(fires, 99) / pct(writes, 99):.2f}x "
         f"the write p99 ({pct(writes, 99) * 1000:.1f} ms), {pct(fires, 99) / pct(writes, 50):.2f}x the "
         f"write p50 ({pct(writes, 50) * 1000:.1f} ms)"
     )
-    print(f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(
+        f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

@@ -617,8 +617,12 @@ class WorkflowInstance(models.Model):
                 if inst.status != "active":
                     break
                 # one query, nothing more to read in the usual case of a state without conditions
-                conditions = self.env["workflow.transition"].sudo().search(
-                    [("from_state_id", "=", inst.current_state_id.id), ("trigger_type", "=", "condition")]
+                conditions = (
+                    self.env["workflow.transition"]
+                    .sudo()
+                    .search(
+                        [("from_state_id", "=", inst.current_state_id.id), ("trigger_type", "=", "condition")]
+                    )
                 )
                 if not conditions:
                     break
