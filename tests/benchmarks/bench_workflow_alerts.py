@@ -371,7 +371,10 @@ def bench_throughput(env_factory, categ_id, n_alerts, gateway, sink, user_id):
         "  SMS requests at the gateway: %d, alert emails at the SMTP sink: %d (%d distinct)"
         % (len(gateway.requests), emails, len({m["message"]["Message-Id"] for m in sink.messages} & ours))
     )
-    print("  => %.0f alerts processed per minute (specification: 1,000; goal of issue 16: 10,000)" % (n / (t_end - t0) * 60))
+    print(
+        "  => %.0f alerts processed per minute (specification: 1,000; goal of issue 16: 10,000)"
+        % (n / (t_end - t0) * 60)
+    )
     with env_factory() as env:
         env.cr.execute(
             """SELECT channel, EXTRACT(EPOCH FROM max(sent_at) - min(create_date)) FROM alert_notification
@@ -580,8 +583,7 @@ def main():
                 server.terminate()
                 server.wait(30)
         print(
-            "\nload average: %s on %s CPUs"
-            % (" ".join("%.2f" % x for x in os.getloadavg()), os.cpu_count())
+            "\nload average: %s on %s CPUs" % (" ".join("%.2f" % x for x in os.getloadavg()), os.cpu_count())
         )
     finally:
         stop_worker(proc, out)
