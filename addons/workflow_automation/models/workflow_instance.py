@@ -246,15 +246,11 @@ class WorkflowInstance(models.Model):
                 companies = company.ids
             action.with_user(user).with_context(**ctx, allowed_company_ids=companies).run()
 
-    def _post_on_record(self, body, record=None, important=True):
-        """A note in the document's chatter, as the definition's ``chatter_mode`` allows.
-
-        ``important``: the start or the end of the workflow, or a transition with a
-        comment (posted unless the mode is "none"); other changes are posted only in
-        mode "all". The History tab keeps every step whatever the mode.
-        """
-        mode = self.workflow_id.chatter_mode or "start_end"
-        if mode == "none" or (mode == "start_end" and not important):
+    def _post_on_record(self, body, record=None):
+        """A note in the document's chatter about the workflow's start or end (or a transition,
+        whose caller decides by the definition's ``chatter_mode``); none in mode "none".
+        The History tab keeps every step whatever the mode."""
+        if (self.workflow_id.chatter_mode or "start_end") == "none":
             return
         record = record if record is not None else self._get_record()
         if record and hasattr(record, "message_post"):
