@@ -191,13 +191,18 @@ def run(odoo, registry, args, have_auditlog):
     if ours > 0:
         print(
             f"workflow_audit: {rows_seen['workflow_audit'][0] / ours:,.0f} "
-            "audit rows per second of added time"
+            "audit rows per second of added time (goal: 20,000)"
         )
+    print(f"workflow_audit / auditing off = {median['workflow_audit'] / base:.2f}x the time")
     if have_auditlog:
         for name in ("auditlog_fast", "auditlog_full"):
             theirs = median[name] - base
             if theirs > 0:
-                print(f"workflow_audit overhead = {ours / theirs:.1%} of {name}'s overhead")
+                print(
+                    f"workflow_audit overhead = {ours / theirs:.1%} of {name}'s overhead "
+                    f"(time {median['workflow_audit'] / median[name]:.2f}x {name}'s)"
+                )
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 
     # the write path alone: audit_log_append() with 10,000 rows in one transaction
     with registry.cursor() as cr:

@@ -175,6 +175,20 @@ class WorkflowDefinition(models.Model):
         string="Allow Parallel Instances", help="Allow several running instances for one record."
     )
     require_comment = fields.Boolean(help="Every user transition of this workflow needs a comment.")
+    chatter_mode = fields.Selection(
+        [
+            ("start_end", "Start and End"),
+            ("all", "Every Change"),
+            ("none", "Nothing"),
+        ],
+        string="Post in the Document's Chatter",
+        default="start_end",
+        required=True,
+        help="What the workflow writes in the chatter of the document it runs on. Start and End: when "
+        "it starts and when it ends (completed, cancelled, timed out), plus every transition done with "
+        "a comment. Every Change: also each transition (and the instance's own chatter tracks its state). "
+        "Whatever is chosen, the workflow's History tab keeps every step.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )

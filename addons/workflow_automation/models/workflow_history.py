@@ -11,11 +11,12 @@ class WorkflowHistory(models.Model):
     _rec_name = "instance_id"
 
     instance_id = fields.Many2one("workflow.instance", required=True, ondelete="cascade", index=True)
-    workflow_id = fields.Many2one(related="instance_id.workflow_id", store=True, index=True)
-    model_name = fields.Char(related="instance_id.model_name", store=True)
-    record_id = fields.Integer(related="instance_id.record_id", store=True)
+    # precomputed: written by the INSERT of the line, not by an UPDATE right after it
+    workflow_id = fields.Many2one(related="instance_id.workflow_id", store=True, index=True, precompute=True)
+    model_name = fields.Char(related="instance_id.model_name", store=True, precompute=True)
+    record_id = fields.Integer(related="instance_id.record_id", store=True, precompute=True)
     record_name = fields.Char(related="instance_id.record_name")
-    company_id = fields.Many2one(related="instance_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="instance_id.company_id", store=True, index=True, precompute=True)
     transition_id = fields.Many2one("workflow.transition", ondelete="set null")
     from_state_id = fields.Many2one("workflow.state", ondelete="set null")
     to_state_id = fields.Many2one("workflow.state", ondelete="set null")

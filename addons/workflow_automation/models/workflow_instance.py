@@ -5,7 +5,7 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
 from ..tools.jobs import job
 from ..tools.rpc_args import (
@@ -267,10 +267,15 @@ class WorkflowInstance(models.Model):
                 companies = company.ids
             action.with_user(user).with_context(**ctx, allowed_company_ids=companies).run()
 
-    def _post_on_record(self, body):
+    def _post_on_record(self, body, record=None):
+        """A note in the document's chatter about the workflow's start or end (or a transition,
+        whose caller decides by the definition's ``chatter_mode``); none in mode "none".
+        The History tab keeps every step whatever the mode."""
         if self.env.context.get("workflow_quiet_chatter"):
             return  # the caller says it in its own words (a bridge's "Requested approval")
-        record = self._get_record()
+        if (self.workflow_id.chatter_mode or "start_end") == "none":
+            return
+        record = record if record is not None else self._get_record()
         if record and hasattr(record, "message_post"):
             record.message_post(body=body, subtype_xmlid="mail.mt_note")
 
@@ -444,13 +449,14 @@ class WorkflowInstance(models.Model):
         self.check_access_rule("read")
         # like pressing a button on the record's form: the caller must be allowed to change it
         self._check_target_access("write")
-        transition = self.env["workflow.transition"].sudo().browse(transition_id).exists()
-        if not transition:
-            raise UserError(_("Transition %s does not exist.", transition_id))
+        transition = self.env["workflow.transition"].sudo().browse(transition_id)
+        try:
+            transition.from_state_id  # noqa: B018 - reads the transition row; a deleted one is refused
+        except MissingError:
+            raise UserError(_("Transition %s does not exist.", transition_id)) from None
         inst = self.sudo()
         inst._lock()
-        inst._check_can_fire(transition, comment, by_user=True)
-        record = inst._get_record()
+        record = inst._check_can_fire(transition, comment, by_user=True)
         try:
             with self.env.cr.savepoint():
                 inst._apply_transition(transition, record, comment)
@@ -523,15 +529,21 @@ class WorkflowInstance(models.Model):
                     cond=transition.condition_domain,
                 )
             )
+        return record
 
     def _apply_transition(self, transition, record, comment=None, action_type="transition"):
         """on-exit actions, transition actions, state change, on-enter actions, history (caller holds a savepoint)."""
         self.ensure_one()
         from_state, to_state = self.current_state_id, transition.to_state_id
+        # both states in one query (their names, types and deadlines are all needed below)
+        (from_state | to_state).mapped("name")
         now = fields.Datetime.now()
+        mode = self.workflow_id.chatter_mode or "start_end"
+        has_actions = self._has_actions(from_state, transition, to_state)
         self._leave_state_hook(from_state)
-        self._run_actions(from_state.on_exit_action_ids, record)
-        self._run_actions(transition.action_ids, record)
+        if has_actions:
+            self._run_actions(from_state.on_exit_action_ids, record)
+            self._run_actions(transition.action_ids, record)
         vals = {
             "current_state_id": to_state.id,
             "state_entered_at": now,
@@ -541,17 +553,37 @@ class WorkflowInstance(models.Model):
         if to_state.is_final:
             vals.update(status="completed", completed_at=now, state_due_at=False)
         duration = int((now - self.state_entered_at).total_seconds()) if self.state_entered_at else None
-        self.write(vals)
-        self._run_actions(to_state.on_enter_action_ids, record)
+        # the instance's own chatter tracks its state only in mode "all": the History tab has every step
+        self.with_context(mail_notrack=mode != "all").write(vals)
+        if has_actions:
+            self._run_actions(to_state.on_enter_action_ids, record)
         self._history(action_type, from_state, to_state, transition, comment, duration)
         self._enter_state_hook(to_state)
         if transition.trigger_type in ("approval", "rejection") and not comment:
             return  # the approver's decision is already in the chatter in their words
+        if mode == "none" or (mode == "start_end" and not (to_state.is_final or comment)):
+            return
         # the button's words, then where the document now stands: "Request Approval — now Approval"
         body = Markup(_("<b>%(tr)s</b> — now %(to)s")) % {"tr": transition._label(), "to": to_state.name}
         if comment:
             body += Markup("<br/>") + comment
-        self._post_on_record(body)
+        self._post_on_record(body, record=record)
+
+    @api.model
+    def _has_actions(self, from_state, transition, to_state):
+        """Whether leaving ``from_state`` by ``transition`` into ``to_state`` runs any server action.
+
+        One query for the three relations instead of one per relation (most transitions run none).
+        """
+        self.env["workflow.state"].flush_model(["on_exit_action_ids", "on_enter_action_ids"])
+        self.env["workflow.transition"].flush_model(["action_ids"])
+        self.env.cr.execute(
+            """SELECT EXISTS(SELECT 1 FROM workflow_state_exit_action_rel WHERE state_id = %s)
+                   OR EXISTS(SELECT 1 FROM workflow_transition_action_rel WHERE transition_id = %s)
+                   OR EXISTS(SELECT 1 FROM workflow_state_enter_action_rel WHERE state_id = %s)""",
+            (from_state.id or 0, transition.id, to_state.id or 0),
+        )
+        return self.env.cr.fetchone()[0]
 
     def _enter_state_hook(self, state):
         """Called when the instance enters ``state``: approval states open their request."""
@@ -560,6 +592,8 @@ class WorkflowInstance(models.Model):
 
     def _leave_state_hook(self, state):
         """Called when the instance leaves ``state`` by any transition: close what is still pending there."""
+        if state and state.state_type != "approval":
+            return  # approval requests are opened only in approval states (``_enter_state_hook``)
         self.env["approval.request"].sudo().search(
             [("instance_id", "=", self.id), ("state_id", "=", state.id), ("status", "=", "pending")]
         )._cancel(_("The workflow moved on."))
@@ -599,10 +633,18 @@ class WorkflowInstance(models.Model):
             for _step in range(MAX_AUTOMATIC_STEPS):
                 if inst.status != "active":
                     break
+                # one query, nothing more to read in the usual case of a state without conditions
+                conditions = (
+                    self.env["workflow.transition"]
+                    .sudo()
+                    .search(
+                        [("from_state_id", "=", inst.current_state_id.id), ("trigger_type", "=", "condition")]
+                    )
+                )
+                if not conditions:
+                    break
                 record = inst._get_record()
-                candidate = inst.current_state_id.outgoing_transition_ids.filtered(
-                    lambda t, rec=record: t.trigger_type == "condition" and t._check_record(rec)
-                )[:1]
+                candidate = conditions.filtered(lambda t, rec=record: t._check_record(rec))[:1]
                 if not candidate or not inst._fire_system(candidate):
                     break
             else:

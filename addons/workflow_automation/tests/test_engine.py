@@ -271,3 +271,60 @@ class TestTriggers(WorkflowCase):
     def test_adding_unreachable_state_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "cannot be reached from Draft: X"):
             self.definition.write({"state_ids": [Command.create({"name": "X", "code": "x"})]})
+
+
+@tagged("post_install", "-at_install")
+class TestChatterMode(WorkflowCase):
+    """What a workflow writes in the document's chatter, per definition; the history keeps every step."""
+
+    def _run(self, mode, comment=None):
+        self.definition.chatter_mode = mode
+        env = self.env(context=dict(self.env.context, tracking_disable=False))  # tracking as in production
+        partner = env["res.partner"].create({"name": f"Chatter {mode}"})
+        before = set(partner.message_ids.ids)
+        inst = env["workflow.instance"]._start(self.definition, partner)
+        inst.fire(self.transitions["Submit"].id, comment=comment)
+        inst.fire(self.transitions["Approve"].id)
+        self.assertEqual(inst.status, "completed")
+        self.assertEqual(
+            inst.history_ids.sorted("id").mapped("action_type"), ["start", "transition", "transition"]
+        )
+        return inst, [m.body for m in partner.message_ids.sorted("id") if m.id not in before]
+
+    def test_start_and_end_by_default(self):
+        self.assertEqual(
+            self.env["workflow.definition"].default_get(["chatter_mode"])["chatter_mode"], "start_end"
+        )
+        inst, bodies = self._run("start_end")
+        self.assertEqual(len(bodies), 2, bodies)
+        self.assertIn("started in state <b>Draft</b>", bodies[0])
+        self.assertIn("<b>Review</b> → <b>Done</b> (Approve)", bodies[1])
+        self.assertFalse(inst.message_ids.tracking_value_ids, "the instance does not track its state twice")
+
+    def test_start_and_end_still_posts_a_comment(self):
+        _inst, bodies = self._run("start_end", comment="please check the fat content")
+        self.assertEqual(len(bodies), 3, bodies)
+        self.assertIn("(Submit)<br>please check the fat content", bodies[1])
+
+    def test_every_change(self):
+        inst, bodies = self._run("all")
+        self.assertEqual(len(bodies), 3, bodies)
+        self.assertIn("<b>Draft</b> → <b>Review</b> (Submit)", bodies[1])
+        self.assertIn("<b>Review</b> → <b>Done</b> (Approve)", bodies[2])
+        self.assertEqual(
+            len(
+                inst.message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "current_state_id")
+            ),
+            2,
+            "the instance's own chatter tracks each state change",
+        )
+
+    def test_nothing(self):
+        inst, bodies = self._run("none", comment="kept in the history")
+        self.assertEqual(bodies, [])
+        self.assertEqual(
+            inst.history_ids.filtered(lambda h: h.comment == "kept in the history").action_type, "transition"
+        )
+        inst2 = self.env["workflow.instance"]._start(self.definition, self.partner)
+        inst2.action_cancel(reason="not needed")
+        self.assertEqual(inst2.history_ids.sorted("id")[-1].action_type, "cancel")

@@ -218,3 +218,17 @@ class TestJsonImportExport(WorkflowCase):
         wizard = self.env["workflow.import.wizard"].create({"json_text": json.dumps(self._doc())})
         action = wizard.action_import()
         self.assertEqual(self.env["workflow.definition"].browse(action["res_id"]).code, "LARGE_ORDER")
+
+    def test_chatter_mode_imports_exports_and_is_checked(self):
+        definition = self._import(self._doc())
+        self.assertEqual(definition.chatter_mode, "start_end", "the default: start and end only")
+        quiet = self._import(self._doc(code="LARGE_ORDER_Q", chatter_mode="none"))
+        self.assertEqual(quiet.chatter_mode, "none")
+        self.assertEqual(quiet.export_json()["chatter_mode"], "none")
+        with self.assertRaisesRegex(
+            ValidationError, r"\$\.chatter_mode.*'loud' is not one of start_end, all, none"
+        ):
+            self._import(self._doc(code="LARGE_ORDER_L", chatter_mode="loud"))
+        self.assertFalse(
+            self.env["workflow.definition"].search([("code", "=", "LARGE_ORDER_L")]), "nothing half-stored"
+        )

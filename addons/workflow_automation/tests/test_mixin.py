@@ -84,12 +84,30 @@ class TestWorkflowMixin(WorkflowCase):
         self.assertEqual(doc.workflow_instance_count, 1)
 
     def test_chatter_has_each_change(self):
+        self.env["workflow.definition"].browse(self.flow).chatter_mode = "all"
         doc = self.env["workflow.test.document"].create({"name": "Invoice 43"})
         doc.action_workflow_start()
         doc.action_workflow_fire(doc.workflow_transitions[0]["id"])
         bodies = doc.message_ids.mapped("body")
         self.assertTrue(any("Started <b>" in b for b in bodies))
         self.assertTrue(any("— now Checked" in b for b in bodies))
+
+    def test_chatter_start_and_end_by_default(self):
+        doc = self.env["workflow.test.document"].create({"name": "Invoice 44"})
+        doc.action_workflow_start()
+        doc.action_workflow_fire(doc.workflow_transitions[0]["id"])
+        bodies = doc.message_ids.mapped("body")
+        self.assertTrue(any("started in state" in b for b in bodies))
+        self.assertFalse(
+            any("Draft" in b and "Checked" in b for b in bodies), "a step in between: History only"
+        )
+        self.assertEqual(
+            self.env["workflow.instance"]
+            .search([("model_name", "=", doc._name), ("record_id", "=", doc.id)])
+            .history_ids.mapped("to_state_name")
+            .count("Checked"),
+            1,
+        )
 
     def test_condition_on_business_field(self):
         doc = self.env["workflow.test.document"].create({"name": "Big order"})

@@ -8,6 +8,7 @@ Shape::
       "trigger_condition": {"field": "amount_total", "operator": ">", "value": 100000}
           | "trigger_domain": "[('amount_total', '>', 100000)]",
       "timeout_hours": 72, "allow_parallel": false, "require_comment": false, "description": "...",
+      "chatter_mode": "start_end" | "all" | "none",
       "workflow_config": {
         "states": [{"code": "draft", "name": "Draft", "state_type": "start", "is_initial": true,
                     "is_final": false, "sequence": 10, "timeout_hours": 0, "timeout_action": "notify",
@@ -65,6 +66,7 @@ WORKFLOW_TYPES = ("approval", "process", "notification", "escalation", "schedule
 TRANSITION_TRIGGERS = ("user_action", "condition", "timeout", "approval", "rejection")
 TIMEOUT_ACTIONS = ("transition", "escalate", "auto_approve", "auto_reject", "notify")
 APPROVAL_TYPES = ("any", "all", "sequential", "majority")
+CHATTER_MODES = ("start_end", "all", "none")
 ACTION_TYPES = (
     "update_field",
     "send_email",
@@ -89,6 +91,7 @@ TOP_KEYS = {
     "timeout_hours": int,
     "allow_parallel": bool,
     "require_comment": bool,
+    "chatter_mode": str,
     "version": int,
     "is_default": bool,
     "active": bool,
@@ -206,6 +209,8 @@ def load(data):
         _check_choice(data["trigger_type"], TRIGGER_TYPES, "$.trigger_type")
     if "timeout_hours" in data and data["timeout_hours"] < 0:
         _fail("$.timeout_hours", _("cannot be negative"))
+    if "chatter_mode" in data:
+        _check_choice(data["chatter_mode"], CHATTER_MODES, "$.chatter_mode")
     config = data["workflow_config"]
     _check_keys(
         config, {"states": list, "transitions": list, "actions": list}, "$.workflow_config", ("states",)
