@@ -40,6 +40,9 @@ class WorkflowState(models.Model):
         string="Final", compute="_compute_flags", store=True, help="A state of type End."
     )
     color = fields.Integer()
+    # where the state is drawn (designer, BPMN diagram): the centre, in pixels; both 0 = not placed
+    position_x = fields.Float(string="Position X")
+    position_y = fields.Float(string="Position Y")
     model_name = fields.Char(related="workflow_id.model_name")
     # approval configuration (used by approval states)
     approval_type = fields.Selection(
