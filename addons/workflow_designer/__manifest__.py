@@ -25,7 +25,13 @@
         "web.assets_tests": [
             "workflow_designer/static/tests/tours/**/*",
         ],
+        # Odoo's QUnit runner does not load files of static/lib folders: the tests bring them
         "web.qunit_suite_tests": [
+            "workflow_designer/static/lib/cytoscape/cytoscape.min.js",
+            "workflow_designer/static/lib/cytoscape-dagre/cytoscape-dagre.min.js",
+            "workflow_designer/static/shim/edgehandles_deps_before.js",
+            "workflow_designer/static/lib/cytoscape-edgehandles/cytoscape-edgehandles.js",
+            "workflow_designer/static/shim/edgehandles_deps_after.js",
             "workflow_designer/static/tests/designer_tests.js",
         ],
     },

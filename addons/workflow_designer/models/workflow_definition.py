@@ -643,14 +643,14 @@ class WorkflowDefinition(models.Model):
         error = False
         seen = {"last": 0}  # automatic moves made by the start are shown too
 
-        def log_moves():
+        def log_moves(requested=None):
             # what the history says happened since the last look (a step, then automatic ones)
             lines = inst.history_ids.filtered(lambda h: h.id > seen["last"] and h.transition_id).sorted("id")
             for line in lines:
                 log.append(
                     {
                         "transition": line.transition_id.name,
-                        "automatic": line.transition_id.trigger_type != "user_action",
+                        "automatic": line.transition_id.id != requested,
                         "state": f"s{line.to_state_id.id}",
                         "state_name": line.to_state_id.name,
                         "actions": actions_of(
@@ -683,7 +683,7 @@ class WorkflowDefinition(models.Model):
                 break
             finally:
                 inst.invalidate_recordset()
-            log_moves()
+            log_moves(transition.id)
         state = inst.current_state_id
         record = inst._get_record()
         options = []

@@ -66,7 +66,6 @@ export function cyStyle() {
                 "text-background-color": "#fff",
                 "text-background-opacity": 0.9,
                 "text-background-padding": 2,
-                "text-rotation": "autorotate",
             },
         },
         { selector: "node:selected", style: { "border-color": "#ffd54f", "border-width": 5 } },
@@ -115,6 +114,21 @@ export function nodeLabel(state, selections, overlay) {
         lines.push(_t("%(running)s running · median %(median)s", { running: figures.running, median }));
     }
     return lines.join("\n");
+}
+
+let extensionsRegistered = false;
+function registerExtensions(cytoscape) {
+    // once per page: cytoscape refuses a second registration of the same extension
+    // (the extensions' browser builds register themselves when cytoscape is already there)
+    if (!extensionsRegistered) {
+        if (!cytoscape("layout", "dagre")) {
+            cytoscape.use(window.cytoscapeDagre);
+        }
+        if (!cytoscape("core", "edgehandles")) {
+            cytoscape.use(window.cytoscapeEdgehandles);
+        }
+        extensionsRegistered = true;
+    }
 }
 
 export class WorkflowDesigner extends Component {
@@ -272,22 +286,11 @@ export class WorkflowDesigner extends Component {
     // ------------------------------------------------------------------
     initCanvas() {
         const cytoscape = window.cytoscape;
-        if (!this.registered) {
-            cytoscape.use(window.cytoscapeDagre);
-            if (!cytoscape.prototype?.edgehandles && window.cytoscapeEdgehandles) {
-                try {
-                    cytoscape.use(window.cytoscapeEdgehandles);
-                } catch {
-                    // already registered by another designer opened in this page
-                }
-            }
-            this.registered = true;
-        }
+        registerExtensions(cytoscape);
         this.cy?.destroy();
         this.cy = cytoscape({
             container: this.canvasRef.el,
             style: cyStyle(),
-            wheelSensitivity: 0.3,
             minZoom: 0.1,
             maxZoom: 3,
             autoungrabify: this.readonly,
@@ -297,7 +300,7 @@ export class WorkflowDesigner extends Component {
         if (needsLayout(this.state.graph)) {
             this.tidy(false);
         } else {
-            this.cy.fit(undefined, 30);
+            this.fit();
         }
         this.cy.on("tap", "node", (ev) => this.select("state", ev.target.id()));
         this.cy.on("tap", "edge", (ev) => this.select("transition", ev.target.id()));
@@ -437,7 +440,8 @@ export class WorkflowDesigner extends Component {
         if (!cy || !cy.nodes().length) {
             return;
         }
-        cy.layout({ name: "dagre", rankDir: "TB", nodeSep: 60, rankSep: 80, edgeSep: 20, animate: false, fit: true, padding: 30 }).run();
+        cy.layout({ name: "dagre", rankDir: "TB", nodeSep: 60, rankSep: 80, edgeSep: 20, animate: false, fit: false }).run();
+        this.fit();
         const apply = (graph) => {
             for (const node of cy.nodes()) {
                 const s = graph.states.find((st) => st.key === node.id());
@@ -461,7 +465,13 @@ export class WorkflowDesigner extends Component {
     }
 
     fit() {
-        this.cy.fit(undefined, 30);
+        const cy = this.cy;
+        cy.fit(undefined, 40);
+        if (cy.zoom() > 1) {
+            // a small graph is shown at its size, not blown up
+            cy.zoom(1);
+            cy.center();
+        }
     }
 
     // navigator: the whole graph small, the visible part framed; a click moves the view there
@@ -523,18 +533,21 @@ export class WorkflowDesigner extends Component {
         const ext = cy.extent();
         const typeLabel = selectionLabel(this.selections, "state_type", stateType);
         const count = this.state.graph.states.filter((s) => s.state_type === stateType).length;
+        // below the lowest state, in the middle of the view: never on top of another state
+        const lowest = Math.max(...this.state.graph.states.map((s) => s.position_y || 0), ext.y1);
         let created;
         this.change((graph) => {
             created = makeState(graph, {
                 name: count ? `${typeLabel} ${count + 1}` : typeLabel,
                 state_type: stateType,
-                x: Math.round(ext.x1 + ext.w / 2 + (count % 5) * 20),
-                y: Math.round(ext.y1 + ext.h / 2 + (count % 5) * 20),
+                x: Math.round(ext.x1 + ext.w / 2),
+                y: Math.round(graph.states.length ? lowest + 120 : ext.y1 + ext.h / 2),
             });
             graph.states.push(created);
         });
         this.select("state", created.key);
         this.syncCanvas();
+        this.cy.animate({ center: { eles: this.cy.getElementById(created.key) } }, { duration: 200 });
     }
 
     addTransition(from, to) {

@@ -22,7 +22,7 @@ function setValue(selector, value) {
 function linkFrom(stateName) {
     return {
         content: `add a transition coming from ${stateName}`,
-        trigger: `.o_wfd_panel select.o_wfd_link_from option:contains("${stateName}")`,
+        trigger: ".o_wfd_panel select.o_wfd_link_from",
         run() {
             const select = document.querySelector(".o_wfd_panel select.o_wfd_link_from");
             const option = [...select.options].find((o) => o.textContent === stateName);
@@ -68,18 +68,18 @@ registry.category("web_tour.tours").add("workflow_designer_draw_and_run", {
         },
         {
             content: "create a contact: the workflow starts",
-            trigger: ".o_wfd_save[disabled]",
+            trigger: ".o_wfd_title",
             run() {
-                window.location.href = "/web#model=res.partner&view_type=form";
+                window.location.href = "/web?reload=contact#action=base.action_partner_form&view_type=form";
             },
         },
         setValue(".o_form_view div[name='name'] input", "Designer Tour Creamery"),
         { content: "save the contact", trigger: ".o_form_button_save" },
         {
             content: "saved",
-            trigger: ".o_form_saved, .o_breadcrumb:contains(Designer Tour Creamery)",
+            trigger: ".o_form_saved",
             run() {
-                window.location.href = "/web#model=workflow.instance&view_type=list";
+                window.location.href = "/web?reload=instances#action=workflow_automation.action_workflow_instance&view_type=list";
             },
         },
         { content: "open its running instance", trigger: ".o_data_row:contains(Designer Tour Creamery) td.o_data_cell" },
