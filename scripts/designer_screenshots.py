@@ -45,7 +45,7 @@ class Browser:
         )
         for _attempt in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json") as response:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json") as response:
                     pages = [p for p in json.load(response) if p["type"] == "page"]
                 if pages:
                     break
@@ -57,7 +57,9 @@ class Browser:
         self.errors = []
         self.call("Runtime.enable")
         self.call("Page.enable")
-        self.call("Emulation.setDeviceMetricsOverride", width=1500, height=900, deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride", width=1500, height=900, deviceScaleFactor=1, mobile=False
+        )
 
     def call(self, method, **params):
         msg_id = next(self.ids)
@@ -67,7 +69,9 @@ class Browser:
             if message.get("method") == "Runtime.exceptionThrown":
                 self.errors.append(message["params"]["exceptionDetails"].get("text", "exception"))
             elif message.get("method") == "Runtime.consoleAPICalled" and message["params"]["type"] == "error":
-                self.errors.append(" ".join(str(a.get("value", a.get("description"))) for a in message["params"]["args"]))
+                self.errors.append(
+                    " ".join(str(a.get("value", a.get("description"))) for a in message["params"]["args"])
+                )
             if message.get("id") == msg_id:
                 if "error" in message:
                     raise RuntimeError(message["error"])

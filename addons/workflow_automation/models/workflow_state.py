@@ -41,8 +41,8 @@ class WorkflowState(models.Model):
     )
     color = fields.Integer()
     # where the state is drawn (designer, BPMN diagram): the centre, in pixels; both 0 = not placed
-    position_x = fields.Float(string="Position X")
-    position_y = fields.Float(string="Position Y")
+    position_x = fields.Float()
+    position_y = fields.Float()
     model_name = fields.Char(related="workflow_id.model_name")
     # approval configuration (used by approval states)
     approval_type = fields.Selection(

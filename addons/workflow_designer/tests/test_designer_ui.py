@@ -62,6 +62,8 @@ class TestDesignerTour(HttpCase):
         self.assertTrue(checking.position_x or checking.position_y, "the designer stored where it is drawn")
         partners = self.env["res.partner"].search([("name", "=", "Designer Tour Creamery")])
         instance = self.env["workflow.instance"].search([("record_name", "=", "Designer Tour Creamery")])
-        self.assertEqual(len(partners), 1, instance.mapped(lambda i: (i.record_id, i.workflow_id.id, i.version)))
+        self.assertEqual(
+            len(partners), 1, instance.mapped(lambda i: (i.record_id, i.workflow_id.id, i.version))
+        )
         self.assertEqual(instance.current_state_id, checking)
         self.assertEqual(instance.history_ids.filtered("transition_id").transition_id.name, "Check")
