@@ -159,6 +159,7 @@ def main():
         time.sleep(0.5)
         browser.click(".o-autocomplete--dropdown-item a")
         browser.wait(".o_wfd_test_state", timeout=30)
+        browser.js("document.activeElement.blur(); document.querySelector('.o_wfd_panel h4').click()")
         time.sleep(1.5)
         browser.shot("designer_test_run")
     finally:

@@ -82,7 +82,7 @@ export function cyStyle() {
     for (const [type, s] of Object.entries(TYPE_STYLE)) {
         style.push({ selector: `node.t_${type}`, style: { shape: s.shape, "background-color": s.color } });
     }
-    style.push({ selector: "node.t_approval", style: { width: 190, height: 90 } });
+    style.push({ selector: "node.t_approval", style: { width: 240, height: 110, "text-max-width": 140 } });
     for (const [trigger, s] of Object.entries(TRIGGER_STYLE)) {
         style.push({
             selector: `edge.g_${trigger}`,
