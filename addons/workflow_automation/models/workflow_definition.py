@@ -8,13 +8,18 @@ from odoo.exceptions import UserError, ValidationError
 from ..tools.conditions import check_domain, filter_records, parse_domain
 from ..tools.jobs import job
 from ..tools.rpc_args import MAX_CODE, MAX_COMMENT, MAX_NAME, as_context, as_ids, check_records, check_sizes
+from ..tools.structure import (  # noqa: F401  (imported from here by other modules)
+    MAX_APPROVAL_LEVELS,
+    MAX_STATES,
+    MAX_TRANSITIONS,
+    approval_levels,
+    graph_problems,
+)
 
 _logger = logging.getLogger(__name__)
 
-MAX_APPROVAL_LEVELS = 10
-# a definition is a process a person designs: beyond this it is a mistake (or an attack)
-MAX_STATES = 1000
-MAX_TRANSITIONS = 5000
+# writes of states and transitions that only change how the definition looks: no new version
+LAYOUT_FIELDS = {"name", "sequence", "color", "button_label", "button_class", "position_x", "position_y"}
 # writes that change how running instances would behave: they make a new version
 STRUCTURAL_FIELDS = {
     "model_id",
@@ -25,70 +30,6 @@ STRUCTURAL_FIELDS = {
     "timeout_hours",
     "require_comment",
 }
-
-
-def _strongly_connected(start, graph):
-    """Strongly connected components of the states reachable from ``start`` (iterative Tarjan).
-
-    Returns ``(component, members)``: the component index of each state and the states of each
-    component, components listed in reverse topological order (a component after all those it
-    leads to).
-    """
-    index, low, component, members = {}, {}, {}, []
-    stack, on_stack = [], set()
-    counter = 0
-
-    def visit(node):
-        nonlocal counter
-        index[node] = low[node] = counter
-        counter += 1
-        stack.append(node)
-        on_stack.add(node)
-        return (node, iter(graph[node]))
-
-    work = [visit(start)]
-    while work:
-        node, successors = work[-1]
-        for nxt in successors:
-            if nxt not in index:
-                work.append(visit(nxt))
-                break
-            if nxt in on_stack and index[nxt] < low[node]:
-                low[node] = index[nxt]
-        else:
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                group = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component[member] = len(members)
-                    group.append(member)
-                    if member == node:
-                        break
-                members.append(group)
-    return component, members
-
-
-def approval_levels(start, graph, approval):
-    """Most approval states (ids in ``approval``) on a path from ``start`` in ``graph``
-    (``{state: set(next states)}``, a defaultdict), each loop's approval states counted once."""
-    component, members = _strongly_connected(start, graph)
-    best = [0] * len(members)
-    # Tarjan lists a group after every group reachable from it: successors are known
-    for index, nodes in enumerate(members):
-        weight = sum(1 for node in nodes if node in approval)
-        after = 0
-        for node in nodes:
-            for nxt in graph[node]:
-                other = component[nxt]
-                if other != index and best[other] > after:
-                    after = best[other]
-        best[index] = weight + after
-    return best[component[start]]
 
 
 class WorkflowDefinition(models.Model):
@@ -296,85 +237,25 @@ class WorkflowDefinition(models.Model):
     def _check_structure(self):
         """Check a definition is a usable state machine; raise with a sentence a business user reads."""
         for rec in self.filtered("active"):
-            states = rec.state_ids
-            name = rec.name
-            if not states:
-                raise ValidationError(_("Workflow %s has no states.", name))
-            if len(states) > MAX_STATES:
-                raise ValidationError(
-                    _(
-                        "Workflow %(name)s has %(count)s states; a workflow has at most %(max)s states.",
-                        name=name,
-                        count=len(states),
-                        max=MAX_STATES,
-                    )
-                )
-            if len(rec.transition_ids) > MAX_TRANSITIONS:
-                raise ValidationError(
-                    _(
-                        "Workflow %(name)s has %(count)s transitions; a workflow has at most %(max)s.",
-                        name=name,
-                        count=len(rec.transition_ids),
-                        max=MAX_TRANSITIONS,
-                    )
-                )
-            initial = states.filtered("is_initial")
-            if len(initial) != 1:
-                raise ValidationError(
-                    _(
-                        "Workflow %(name)s must have exactly one initial state (it has %(count)s).",
-                        name=name,
-                        count=len(initial),
-                    )
-                )
-            if not states.filtered("is_final"):
-                raise ValidationError(_("Workflow %s needs at least one final state.", name))
             for tr in rec.transition_ids:
                 if tr.from_state_id.workflow_id != rec or tr.to_state_id.workflow_id != rec:
                     raise ValidationError(
                         _("Transition %(tr)s links states of another workflow.", tr=tr.name)
                     )
-                if tr.from_state_id.is_final:
-                    raise ValidationError(
-                        _(
-                            "Transition %(tr)s leaves the final state %(state)s; nothing may leave a final state.",
-                            tr=tr.name,
-                            state=tr.from_state_id.name,
-                        )
-                    )
-            graph = defaultdict(set)
-            for tr in rec.transition_ids:
-                graph[tr.from_state_id.id].add(tr.to_state_id.id)
-            seen, todo = set(), [initial.id]
-            while todo:
-                sid = todo.pop()
-                if sid not in seen:
-                    seen.add(sid)
-                    todo.extend(graph[sid] - seen)
-            unreachable = states.filtered(lambda s, seen=seen: s.id not in seen)
-            if unreachable:
-                names = unreachable[:20].mapped("name")
-                if len(unreachable) > 20:
-                    names.append(_("and %s more", len(unreachable) - 20))
-                raise ValidationError(
-                    _(
-                        "These states of workflow %(name)s cannot be reached from %(initial)s: %(states)s.",
-                        name=name,
-                        initial=initial.name,
-                        states=", ".join(names),
-                    )
-                )
-            levels = rec._max_approval_levels(initial.id, graph)
-            if levels > MAX_APPROVAL_LEVELS:
-                raise ValidationError(
-                    _(
-                        "Workflow %(name)s has a path through %(levels)s approval states; at most %(max)s are allowed.",
-                        name=name,
-                        levels=levels,
-                        max=MAX_APPROVAL_LEVELS,
-                    )
-                )
+            problems = graph_problems(rec.name, *rec._structure_graph())
+            if problems:
+                raise ValidationError(problems[0][0])
         return True
+
+    def _structure_graph(self):
+        """The states and transitions as the plain data of tools/structure.py (keys: record ids)."""
+        self.ensure_one()
+        states = [{"key": s.id, "name": s.name, "state_type": s.state_type} for s in self.state_ids]
+        transitions = [
+            {"key": t.id, "name": t.name, "from": t.from_state_id.id, "to": t.to_state_id.id}
+            for t in self.transition_ids
+        ]
+        return states, transitions
 
     def _max_approval_levels(self, start, graph):
         """The most approval states a record can pass through from ``start``, in linear time.
@@ -562,7 +443,7 @@ class WorkflowDefinition(models.Model):
 
     # called by states and transitions edited on their own (XML-RPC, designer)
     def _before_structure_change(self, changed):
-        if changed - {"name", "sequence", "color", "button_label", "button_class"}:
+        if changed - LAYOUT_FIELDS:
             if not self.env.context.get("workflow_no_version"):
                 self._freeze_running_versions()
 

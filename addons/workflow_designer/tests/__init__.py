@@ -1,0 +1,2 @@
+from . import test_designer
+from . import test_designer_ui
