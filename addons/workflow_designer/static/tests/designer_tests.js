@@ -203,5 +203,36 @@ QUnit.module("workflow_designer", {}, () => {
         assert.containsNone(target, ".o_wfd_palette");
         assert.containsNone(target, ".o_wfd_save");
         assert.containsNone(target, ".o_wfd_testrun");
+        assert.containsNone(target, ".o_wfd_import_bpmn", "importing makes a workflow: managers only");
+        assert.containsOnce(target, ".o_wfd_export_bpmn", "anyone who reads it may download it");
+    });
+
+    QUnit.test("BPMN export asks the server for the saved workflow's download", async (assert) => {
+        const calls = [];
+        const mockRPC = (route, args) => {
+            if (args.method === "designer_load") {
+                return { id: 7, name: "Order flow", version: 1, active: true, model: "res.partner",
+                    model_label: "Contact", running: 0, can_edit: true, selections: SELECTIONS, ...smallGraph() };
+            }
+            if (args.method === "action_export_bpmn") {
+                calls.push(args.args);
+                return { type: "ir.actions.act_window_close" };
+            }
+        };
+        const target = getFixture();
+        const webClient = await createWebClient({ mockRPC });
+        await doAction(webClient, { type: "ir.actions.client", tag: "workflow_designer.designer",
+            params: { definition_id: 7 } });
+        await nextTick();
+        await click(target, ".o_wfd_export_bpmn");
+        await nextTick();
+        assert.deepEqual(calls, [[[7]]], "the definition's own export action");
+        // unsaved changes: the export would not be what the canvas shows
+        await click(target, ".o_wfd_add_normal");
+        await nextTick();
+        await click(target, ".o_wfd_export_bpmn");
+        await nextTick();
+        assert.strictEqual(calls.length, 1, "nothing exported while changes are unsaved");
+        assert.containsOnce(target, ".o_notification", "the user is told to save first");
     });
 });

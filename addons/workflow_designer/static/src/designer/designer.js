@@ -804,6 +804,23 @@ export class WorkflowDesigner extends Component {
         await this.runTest();
     }
 
+    /** Download the saved definition as BPMN 2.0 (with its diagram), as the form's button does. */
+    async exportBpmn() {
+        if (this.state.dirty) {
+            this.notification.add(_t("Save your changes first: the export is the saved workflow."), {
+                type: "warning",
+            });
+            return;
+        }
+        const action = await this.orm.call("workflow.definition", "action_export_bpmn", [[this.state.info.id]]);
+        await this.actionService.doAction(action);
+    }
+
+    /** The BPMN import wizard (a new workflow, or a new version of this one with "replace"). */
+    importBpmn() {
+        return this.actionService.doAction("workflow_automation.action_workflow_bpmn_import_wizard");
+    }
+
     backToForm() {
         this.actionService.doAction({
             type: "ir.actions.act_window",
