@@ -46,7 +46,7 @@ class TestTemplateLoad(TemplateCase):
                 os.path.basename(os.path.dirname(path)), meta["category"], f"{rel}: folder = category"
             )
         self.assertFalse(problems, "\n".join(problems))
-        loaded = self.Template.search([("file_path", "!=", False)])
+        loaded = self.Template.search([("file_path", "!=", False), ("active", "=", True)])
         self.assertEqual(set(loaded.mapped("code")), codes)
         self.assertFalse(loaded.filtered("check_error").mapped("code"))
         self.assertTrue(all(t.state_count >= 2 and t.state_summary for t in loaded))

@@ -64,7 +64,10 @@ class TestUseTemplate(TemplateCase):
             .create({"template_id": self.sale_template.id, "name": "X"})
         )
         wizard.role_ids.group_ids = False
-        with self.assertRaisesRegex(UserError, "Choose who takes the role Sales manager"):
+        self.assertEqual(wizard.role_ids.name, "Sales manager")
+        with self.assertRaisesRegex(
+            UserError, "Choose who takes the role Sales manager: users, groups or both"
+        ):
             wizard.action_create()
 
     def test_bad_parameter_is_refused_and_nothing_stored(self):

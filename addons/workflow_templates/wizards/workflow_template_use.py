@@ -31,9 +31,24 @@ class WorkflowTemplateUse(models.TransientModel):
             .browse(res.get("template_id") or self.env.context.get("default_template_id"))
             .exists()
         )
-        if not template:
-            return res
-        res.setdefault("name", template.name)
+        if template:
+            res.setdefault("name", template.name)
+            res.update(self._lines_for(template))
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            template = self.env["workflow.template"].browse(vals.get("template_id")).exists()
+            if template:
+                vals.setdefault("name", template.name)
+                for key, lines in self._lines_for(template).items():
+                    vals.setdefault(key, lines)
+        return super().create(vals_list)
+
+    @api.model
+    def _lines_for(self, template):
+        """One line per role (its usual group proposed) and per parameter (its default)."""
         roles = []
         for role in template.roles or []:
             group = (
@@ -57,9 +72,7 @@ class WorkflowTemplateUse(models.TransientModel):
             )
             for p in template.parameters or []
         ]
-        res["role_ids"] = roles
-        res["param_ids"] = params
-        return res
+        return {"role_ids": roles, "param_ids": params}
 
     def action_create(self):
         self.ensure_one()
