@@ -668,7 +668,7 @@ def test_odoo_worker_killed_during_a_transition_all_or_nothing(odoo_server, admi
         workers = _odoo_workers(odoo_server["pid"])
         waiting = wait_for(
             lambda: [p for p in backend_pids(pg, dbname, "a.wait_event_type = 'Lock'") if p in workers],
-            60,
+            180,  # a saturated machine: the request may take long to reach the database
             "the transition to wait on the document's row",
         )
         os.kill(waiting[0], signal.SIGKILL)
@@ -894,9 +894,9 @@ def _drive_through_restart(url, dbname, cluster, conn, client):
         conn,
         """SELECT i.id, s.code, i.status, p.ref,
                   (SELECT count(*) FROM workflow_history h JOIN workflow_transition t ON t.id = h.transition_id
-                     WHERE h.instance_id = i.id AND t.name = 'Submit'),
+                     WHERE h.instance_id = i.id AND t.name->>'en_US' = 'Submit'),
                   (SELECT count(*) FROM workflow_history h JOIN workflow_transition t ON t.id = h.transition_id
-                     WHERE h.instance_id = i.id AND t.name = 'Approve'),
+                     WHERE h.instance_id = i.id AND t.name->>'en_US' = 'Approve'),
                   (SELECT string_agg(r.status, ',' ORDER BY r.id) FROM approval_request r WHERE r.instance_id = i.id)
              FROM workflow_instance i JOIN workflow_state s ON s.id = i.current_state_id
              JOIN res_partner p ON p.id = i.record_id JOIN workflow_definition d ON d.id = i.workflow_id
