@@ -583,6 +583,7 @@ KILL_FLOW = {
     "name": "Fault kill",
     "model": "res.partner",
     "allow_parallel": True,
+    "chatter_mode": "all",  # every transition posts: the post is part of what must be all-or-nothing
     "workflow_config": {
         "states": [
             {"code": "open", "name": "Open", "is_initial": True},
@@ -611,9 +612,9 @@ def _instance_facts(conn, ids):
                   (SELECT count(*) FROM workflow_history h WHERE h.instance_id = i.id AND h.transition_id IS NOT NULL),
                   p.ref,
                   (SELECT count(*) FROM mail_message m WHERE m.model = 'res.partner' AND m.res_id = p.id
-                      AND m.body::text LIKE '%%(Check it)%%'),
+                      AND m.body::text LIKE '%%Check it</b>%%'),
                   (SELECT count(*) FROM mail_message m WHERE m.model = 'res.partner' AND m.res_id = p.id
-                      AND m.body::text LIKE '%%(Close it)%%')
+                      AND m.body::text LIKE '%%Close it</b>%%')
              FROM workflow_instance i JOIN workflow_state s ON s.id = i.current_state_id
              JOIN res_partner p ON p.id = i.record_id WHERE i.id = ANY(%s)""",
         (ids,),
