@@ -218,6 +218,8 @@ class WorkflowDefinition(models.Model):
             "min_approvers": config.get("min_approvers", 1),
             "approver_user_ids": [Command.set(users)],
             "approver_group_ids": [Command.set(groups)],
+            # a user field of the record ("user_id", "team_id.user_id"): checked by the state
+            "approver_field_path": config.get("dynamic_field") or False,
         }
 
     @api.model
@@ -389,16 +391,21 @@ class WorkflowDefinition(models.Model):
                 item.update(position_x=st.position_x, position_y=st.position_y)
             if st.state_type == "approval":
                 approvers = [{"type": "user", "login": u.login} for u in st.approver_user_ids]
+                xmlids = st.approver_group_ids.get_external_id()
                 approvers += [
-                    {"type": "group", "xmlid": xid}
-                    for xid in st.approver_group_ids.get_external_id().values()
-                    if xid
+                    # a group made in this database has no xml id: its id, as the import reads it
+                    {"type": "group", "xmlid": xmlids[g.id]}
+                    if xmlids.get(g.id)
+                    else {"type": "group", "id": g.id}
+                    for g in st.approver_group_ids
                 ]
                 item["approval_config"] = {
                     "approval_type": st.approval_type,
                     "min_approvers": st.min_approvers,
                     "approvers": approvers,
                 }
+                if st.approver_field_path:
+                    item["approval_config"]["dynamic_field"] = st.approver_field_path
             states.append(item)
         transitions = [
             {

@@ -232,3 +232,29 @@ class TestJsonImportExport(WorkflowCase):
         self.assertFalse(
             self.env["workflow.definition"].search([("code", "=", "LARGE_ORDER_L")]), "nothing half-stored"
         )
+
+    def test_approver_field_and_groups_without_xml_id_survive_the_round_trip(self):
+        # "the record's salesperson decides", and a group made in this database (no xml id)
+        local_group = self.env["res.groups"].create({"name": "Cheese tasting panel"})
+        doc = self._doc(code="LARGE_ORDER_F")
+        config = doc["workflow_config"]["states"][1]["approval_config"]
+        config["dynamic_field"] = "user_id"
+        config["approvers"].append({"type": "group", "id": local_group.id})
+        definition = self._import(doc)
+        manager = definition.state_ids.filtered(lambda s: s.code == "manager")
+        self.assertEqual(manager.approver_field_path, "user_id", "the importer no longer drops the field")
+        self.assertIn(local_group, manager.approver_group_ids)
+        exported = definition.export_json()["workflow_config"]["states"]
+        out = next(s for s in exported if s["code"] == "manager")["approval_config"]
+        self.assertEqual(out["dynamic_field"], "user_id")
+        self.assertIn({"type": "group", "id": local_group.id}, out["approvers"])
+        self.assertIn({"type": "group", "xmlid": "base.group_system"}, out["approvers"])
+        again = self._import(dict(definition.export_json(), code="LARGE_ORDER_F2"))
+        again_manager = again.state_ids.filtered(lambda s: s.code == "manager")
+        self.assertEqual(again_manager.approver_field_path, "user_id")
+        self.assertEqual(again_manager.approver_group_ids, manager.approver_group_ids)
+        # a path that is no user field of the model is refused, nothing stored
+        config["dynamic_field"] = "name"
+        with self.assertRaises(ValidationError):
+            self._import(dict(doc, code="LARGE_ORDER_F3"))
+        self.assertFalse(self.env["workflow.definition"].search([("code", "=", "LARGE_ORDER_F3")]))
