@@ -196,6 +196,7 @@ class TestBpmn(WorkflowCase):
     def test_round_trip(self):
         doc = json.loads(json.dumps(SPEC_DOC))
         doc["workflow_config"]["states"][1]["timeout_action"] = "transition"
+        doc["workflow_config"]["states"][1]["approval_config"]["dynamic_field"] = "user_id"
         doc["workflow_config"]["states"].append({"code": "late", "name": "Too late", "state_type": "error"})
         doc["workflow_config"]["transitions"].append(
             {"name": "Deadline", "from": "manager", "to": "late", "trigger_type": "timeout"}
@@ -217,6 +218,7 @@ class TestBpmn(WorkflowCase):
         )
         manager = second.state_ids.filtered(lambda s: s.code == "manager")
         self.assertEqual(manager.approver_user_ids, self.env.ref("base.user_admin"))
+        self.assertEqual(manager.approver_field_path, "user_id", "the record's user as approver")
         self.assertEqual(manager.on_enter_action_ids.mapped("state"), ["workflow_message", "object_write"])
         # the diagram was laid out on export and is stored by the import
         self.assertTrue(all(s.position_x for s in second.state_ids))

@@ -662,6 +662,8 @@ class _Reader:
                         item["id"] = ident
                     approvers.append(item)
                 config["approvers"] = approvers
+                if approval.get("approverField"):
+                    config["dynamic_field"] = approval.get("approverField")
                 state["approval_config"] = config
             if el.get("id") in positions:
                 state["position_x"], state["position_y"] = positions[el.get("id")]
@@ -1000,6 +1002,7 @@ def write(doc):
                 {
                     "rule": approval.get("approval_type"),
                     "minApprovals": str(approval["min_approvers"]) if "min_approvers" in approval else None,
+                    "approverField": approval.get("dynamic_field"),
                 },
             )
             for approver in approval.get("approvers", []):
