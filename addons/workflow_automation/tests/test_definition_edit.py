@@ -312,7 +312,11 @@ class TestEditLiveDefinitionTour(HttpCase):
         cls.running = cls.env["workflow.instance"]._start(cls.definition, cls.partner)
 
     def test_add_state_and_transitions_from_the_form(self):
-        self.start_tour("/web", "workflow_automation_edit_live_definition", login="wf_tour_manager")
+        self.start_tour(
+            "/web#action=workflow_automation.action_workflow_definition",
+            "workflow_automation_edit_live_definition",
+            login="wf_tour_manager",
+        )
         definition = self.definition
         self.assertEqual(definition.version, 2)
         self.assertEqual(definition.state_ids.mapped("code"), ["draft", "review", "done", "quality_check"])

@@ -297,20 +297,21 @@ class TestChatterMode(WorkflowCase):
         )
         inst, bodies = self._run("start_end")
         self.assertEqual(len(bodies), 2, bodies)
-        self.assertIn("started in state <b>Draft</b>", bodies[0])
-        self.assertIn("<b>Review</b> → <b>Done</b> (Approve)", bodies[1])
+        self.assertIn("Started <b>", bodies[0])
+        self.assertIn("(Draft)", bodies[0])
+        self.assertIn("<b>Approve</b> — now Done", bodies[1])
         self.assertFalse(inst.message_ids.tracking_value_ids, "the instance does not track its state twice")
 
     def test_start_and_end_still_posts_a_comment(self):
         _inst, bodies = self._run("start_end", comment="please check the fat content")
         self.assertEqual(len(bodies), 3, bodies)
-        self.assertIn("(Submit)<br>please check the fat content", bodies[1])
+        self.assertIn("<b>Submit</b> — now Review<br>please check the fat content", bodies[1])
 
     def test_every_change(self):
         inst, bodies = self._run("all")
         self.assertEqual(len(bodies), 3, bodies)
-        self.assertIn("<b>Draft</b> → <b>Review</b> (Submit)", bodies[1])
-        self.assertIn("<b>Review</b> → <b>Done</b> (Approve)", bodies[2])
+        self.assertIn("<b>Submit</b> — now Review", bodies[1])
+        self.assertIn("<b>Approve</b> — now Done", bodies[2])
         self.assertEqual(
             len(
                 inst.message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "current_state_id")

@@ -97,10 +97,8 @@ class TestWorkflowMixin(WorkflowCase):
         doc.action_workflow_start()
         doc.action_workflow_fire(doc.workflow_transitions[0]["id"])
         bodies = doc.message_ids.mapped("body")
-        self.assertTrue(any("started in state" in b for b in bodies))
-        self.assertFalse(
-            any("Draft" in b and "Checked" in b for b in bodies), "a step in between: History only"
-        )
+        self.assertTrue(any("Started <b>" in b for b in bodies))
+        self.assertFalse(any("— now Checked" in b for b in bodies), "a step in between: History only")
         self.assertEqual(
             self.env["workflow.instance"]
             .search([("model_name", "=", doc._name), ("record_id", "=", doc.id)])
