@@ -263,9 +263,21 @@ def test_lost_message_is_swept(odoo_env, servers, worker, setup):
 
     _sink, gateway = servers
     broker = redis.Redis.from_url(REDIS)
-    # let the worker drain what earlier tests queued, so that nothing but the sweeper can send
-    assert _wait(lambda: broker.llen("workflow") == 0 and broker.llen("celery") == 0)
-    time.sleep(3)
+    # let the worker drain what earlier tests queued, so that nothing but the sweeper can send:
+    # an empty queue is not enough — a pool process may hold a received job while it loads its
+    # registry (seconds with every app installed) and that job would send what is raised next
+    from celery import Celery  # pylint: disable=import-outside-toplevel
+
+    inspect = Celery(broker=REDIS).control.inspect(timeout=2)
+
+    def idle():
+        if broker.llen("workflow") or broker.llen("celery"):
+            return False
+        active, reserved = inspect.active(), inspect.reserved()
+        return bool(active) and not any(active.values()) and not any((reserved or {}).values())
+
+    assert _wait(idle)
+    time.sleep(1)
     with odoo_env() as env:
         env["ir.config_parameter"].set_param("workflow_automation.broker_url", False)
         os.environ.pop("REDIS_URL", None)
