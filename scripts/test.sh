@@ -81,7 +81,7 @@ if [ -z "${SKIP_INTEGRATION:-}" ] && [ -d tests/integration ]; then
   set +e
   # The fault suite and the short load test (issue 16) are not green yet, and they leave
   # records and settings behind in the shared database that other suites then see: they run
-  # only when asked, on a database of their own (README, "Faults and load").
+  # only when asked (WFA_FAULTS=1; README, "Faults and load").
   ignore=()
   if [ -z "${WFA_FAULTS:-}" ]; then
     ignore=(--ignore=tests/integration/test_faults.py --ignore=tests/integration/test_load_short.py)
