@@ -22,7 +22,9 @@ class TestMenuBar(TransactionCase):
 
     def test_manager_sees_sections_holding_every_screen(self):
         manager = new_test_user(
-            self.env, login="menu_manager", groups="base.group_user,workflow_automation.group_workflow_manager"
+            self.env,
+            login="menu_manager",
+            groups="base.group_user,workflow_automation.group_workflow_manager",
         )
         top, screens = self.visible_under_root(manager)
         self.assertLessEqual(len(top), len(self.SECTIONS), top.mapped("name"))
@@ -40,7 +42,9 @@ class TestMenuBar(TransactionCase):
             self.assertIn(self.env.ref(xmlid), screens, xmlid)
 
     def test_user_opens_the_app_on_my_approvals(self):
-        user = new_test_user(self.env, login="menu_user", groups="base.group_user,workflow_automation.group_workflow_user")
+        user = new_test_user(
+            self.env, login="menu_user", groups="base.group_user,workflow_automation.group_workflow_user"
+        )
         top, screens = self.visible_under_root(user)
         first = top.sorted(lambda m: (m.sequence, m.id))[:1]
         self.assertEqual(first, self.env.ref("workflow_automation.menu_workflow_my_work"))
