@@ -8,6 +8,7 @@
 Plain Python (no Odoo): reads the JSON files only.
 """
 
+import ast
 import glob
 import json
 import os
@@ -18,19 +19,17 @@ TEMPLATES = os.path.join(ROOT, "addons", "workflow_templates", "data", "template
 README = os.path.join(ROOT, "README.md")
 START = "<!-- templates-catalogue:start (scripts/templates_catalogue.py --write) -->"
 END = "<!-- templates-catalogue:end -->"
-ORDER = [
-    "sales",
-    "procurement",
-    "quality",
-    "production",
-    "inventory",
-    "maintenance",
-    "finance",
-    "people",
-    "farm",
-    "logistics",
-    "admin",
-]
+FORMAT = os.path.join(ROOT, "addons", "workflow_templates", "tools", "template_format.py")
+
+
+def categories():
+    """The categories in the order the addon lists them (its CATEGORIES, read without importing Odoo)."""
+    with open(FORMAT, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read(), FORMAT)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "CATEGORIES" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise SystemExit(f"{FORMAT}: no CATEGORIES")
 
 
 def cell(text):
@@ -38,6 +37,7 @@ def cell(text):
 
 
 def table():
+    order = categories()
     rows = []
     for path in sorted(glob.glob(os.path.join(TEMPLATES, "*", "*.json"))):
         with open(path, encoding="utf-8") as handle:
@@ -50,7 +50,7 @@ def table():
         )
         rows.append(
             (
-                ORDER.index(meta["category"]) if meta["category"] in ORDER else len(ORDER),
+                order.index(meta["category"]) if meta["category"] in order else len(order),
                 meta["code"],
                 "| `{}` | {} | {} | `{}` | {} | {} |".format(
                     meta["code"],

@@ -20,6 +20,9 @@
         "views/menus.xml",
     ],
     "demo": ["demo/workflow_request_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["workflow_templates/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": False,
 }

@@ -54,11 +54,20 @@ def is_workflow_admin(user):
     return user._is_superuser() or user.has_group("base.group_system")
 
 
-def is_sensitive_model(model_name):
-    return bool(model_name) and any(
+# The suite's own namespaces: a model there that is a business document people file (the
+# templates' generic request, say) says so with ``_workflow_business_document = True``.
+WORKFLOW_SUITE_NAMESPACES = ("workflow.", "approval.", "audit.")
+
+
+def is_sensitive_model(model_name, env=None):
+    if not model_name or not any(
         model_name == entry or (entry.endswith(".") and model_name.startswith(entry))
         for entry in WORKFLOW_SENSITIVE_MODELS
-    )
+    ):
+        return False
+    if env is not None and model_name.startswith(WORKFLOW_SUITE_NAMESPACES) and model_name in env:
+        return not getattr(type(env[model_name]), "_workflow_business_document", False)
+    return True
 
 
 class IrActionsServer(models.Model):
@@ -108,13 +117,13 @@ class IrActionsServer(models.Model):
                 if field.relational:
                     models_.add(field.comodel_name)
                     model = self.env[field.comodel_name]
-        sensitive = sorted(m for m in models_ if is_sensitive_model(m))
+        sensitive = sorted(m for m in models_ if is_sensitive_model(m, self.env))
         if sensitive:
             return _("it changes %s records, reserved to administrators", ", ".join(sensitive))
         for field in action.update_field_id | action.link_field_id:
             # a one2many can change the records it holds; a many2many to groups hands out rights
             if field.name in WORKFLOW_SENSITIVE_FIELDS or (
-                is_sensitive_model(field.relation)
+                is_sensitive_model(field.relation, self.env)
                 and (field.ttype == "one2many" or field.relation.startswith("res.groups"))
             ):
                 return _("the field %s is reserved to administrators", field.name)

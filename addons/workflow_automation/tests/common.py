@@ -119,3 +119,57 @@ class WorkflowCase(TransactionCase):
         return self.env["ir.actions.server"].create(
             dict({"name": name, "model_id": self.partner_model.id}, **vals)
         )
+
+
+def make_approval_definition(env, approval_state, code, name="Approval flow"):
+    """draft --Submit--> <approval_state> --approval--> approved | --rejection--> rejected.
+
+    ``approval_state``: the values of the approval state (code ``review``). Shared by the
+    tests of every addon that needs a one-level approval flow on partners.
+    """
+    definition = (
+        env["workflow.definition"]
+        .with_context(workflow_structure_defer=True)
+        .create(
+            {
+                "name": name,
+                "code": code,
+                "model_id": env["ir.model"]._get("res.partner").id,
+                "timeout_hours": 0,
+                "state_ids": [
+                    Command.create({"name": "Draft", "code": "draft", "is_initial": True, "sequence": 1}),
+                    Command.create(approval_state),
+                    Command.create({"name": "Approved", "code": "approved", "is_final": True, "sequence": 3}),
+                    Command.create({"name": "Rejected", "code": "rejected", "is_final": True, "sequence": 4}),
+                ],
+            }
+        )
+    )
+    st = {s.code: s for s in definition.state_ids}
+    env["workflow.transition"].with_context(workflow_structure_defer=True).create(
+        [
+            {
+                "workflow_id": definition.id,
+                "name": "Submit",
+                "from_state_id": st["draft"].id,
+                "to_state_id": st["review"].id,
+            },
+            {
+                "workflow_id": definition.id,
+                "name": "Approved",
+                "from_state_id": st["review"].id,
+                "to_state_id": st["approved"].id,
+                "trigger_type": "approval",
+            },
+            {
+                "workflow_id": definition.id,
+                "name": "Rejected",
+                "from_state_id": st["review"].id,
+                "to_state_id": st["rejected"].id,
+                "trigger_type": "rejection",
+            },
+        ]
+    )
+    definition = definition.with_env(env)
+    definition._check_structure()
+    return definition

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import WorkflowCase
+from .common import WorkflowCase, make_approval_definition
 
 
 class ApprovalCase(WorkflowCase):
@@ -38,56 +38,7 @@ class ApprovalCase(WorkflowCase):
             },
             **state_vals,
         )
-        definition = (
-            self.env["workflow.definition"]
-            .with_context(workflow_structure_defer=True)
-            .create(
-                {
-                    "name": "Approval flow",
-                    "code": code or f"APPROVAL_{self.counter}",
-                    "model_id": self.partner_model.id,
-                    "timeout_hours": 0,
-                    "state_ids": [
-                        Command.create({"name": "Draft", "code": "draft", "is_initial": True, "sequence": 1}),
-                        Command.create(state),
-                        Command.create(
-                            {"name": "Approved", "code": "approved", "is_final": True, "sequence": 3}
-                        ),
-                        Command.create(
-                            {"name": "Rejected", "code": "rejected", "is_final": True, "sequence": 4}
-                        ),
-                    ],
-                }
-            )
-        )
-        st = {s.code: s for s in definition.state_ids}
-        self.env["workflow.transition"].with_context(workflow_structure_defer=True).create(
-            [
-                {
-                    "workflow_id": definition.id,
-                    "name": "Submit",
-                    "from_state_id": st["draft"].id,
-                    "to_state_id": st["review"].id,
-                },
-                {
-                    "workflow_id": definition.id,
-                    "name": "Approved",
-                    "from_state_id": st["review"].id,
-                    "to_state_id": st["approved"].id,
-                    "trigger_type": "approval",
-                },
-                {
-                    "workflow_id": definition.id,
-                    "name": "Rejected",
-                    "from_state_id": st["review"].id,
-                    "to_state_id": st["rejected"].id,
-                    "trigger_type": "rejection",
-                },
-            ]
-        )
-        definition = definition.with_env(self.env)
-        definition._check_structure()
-        return definition
+        return make_approval_definition(self.env, state, code or f"APPROVAL_{self.counter}")
 
     def submit(self, definition, partner=None):
         partner = partner or self.env["res.partner"].create({"name": "Big dairy order"})

@@ -6,7 +6,7 @@ The refused user is a Workflow Manager who is not an administrator.
 from xmlrpc.client import Fault
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import WorkflowCase
 
@@ -101,6 +101,27 @@ class TestActionRights(WorkflowCase):
                 )
             )
         self._nothing_stored("USE_CODE")
+
+    def test_designer_opens_the_forms_of_a_workflow_with_actions(self):
+        # a Workflow Manager who is no administrator reads the actions a workflow runs (their
+        # names in the state and transition forms); the Python code of an action stays hidden
+        definition_id = self._import_as_designer(
+            one_step_flow(
+                "FORM_READ",
+                "res.partner",
+                {"type": "update_field", "name": "Flag the partner", "field": "comment", "value": "checked"},
+            )
+        )
+        definition = self.env["workflow.definition"].with_user(self.designer).browse(definition_id)
+        self.assertEqual(Form(definition).name, "Flow FORM_READ")  # reads every field of the form
+        transition = definition.transition_ids.filtered("action_ids")
+        self.assertEqual(Form(transition).action_ids[0].display_name, "Flag the partner")
+        code_action = self.action("Admin code", state="code", code="records.write({'comment': 'x'})")
+        self.assertEqual(code_action.with_user(self.designer).name, "Admin code")
+        with self.assertRaises(AccessError):
+            code_action.with_user(self.designer).code  # noqa: B018 (reading is the point)
+        with self.assertRaises(AccessError):
+            code_action.with_user(self.designer).write({"name": "Renamed"})
 
     def test_administrator_may_import_sensitive_actions(self):
         definition_id = self.env["workflow.definition"].import_json(

@@ -11,6 +11,9 @@ class WorkflowRequest(models.Model):
     _description = "Request"
     _inherit = ["mail.thread", "mail.activity.mixin", "workflow.mixin"]
     _order = "priority desc, date desc, id desc"
+    # a document people file, not one of the suite's internals: a Workflow Manager's workflow may
+    # change requests (workflow_automation's deny-list of models reserved to administrators)
+    _workflow_business_document = True
 
     name = fields.Char(string="Subject", required=True, tracking=True)
     reference = fields.Char(readonly=True, copy=False, index=True, default=lambda self: _("New"))

@@ -130,6 +130,21 @@ class TestUseTemplate(TemplateCase):
         definition = template.with_user(self.admin)._instantiate({}, {})
         self.assertEqual(definition.model_name, "res.users")
 
+    def test_non_admin_manager_may_change_requests_not_the_suite_internals(self):
+        # a request is a document people file: the templates' request actions are usable by a
+        # Workflow Manager who is no administrator (the tour uses one on "System access request")
+        request_action = self._raw_template(
+            "REQ_CLOSE", "workflow.request", [{"type": "update_field", "field": "priority", "value": "1"}]
+        )
+        definition = request_action.with_user(self.manager)._instantiate({}, {})
+        self.assertEqual(definition.model_name, "workflow.request")
+        # the suite's own records stay reserved to administrators
+        internals = self._raw_template(
+            "DEF_OFF", "workflow.definition", [{"type": "update_field", "field": "active", "value": False}]
+        )
+        with self.assertRaisesRegex(AccessError, "workflow.definition records, reserved to administrators"):
+            internals.with_user(self.manager)._instantiate({}, {})
+
     def test_same_errors_as_json_import(self):
         template = self._raw_template(
             "BAD_FIELD", "res.partner", [{"type": "update_field", "field": "nope", "value": 1}]

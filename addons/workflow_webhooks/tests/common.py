@@ -1,7 +1,7 @@
 from odoo import Command
 from odoo.tests import new_test_user
 
-from odoo.addons.workflow_automation.tests.common import WorkflowCase
+from odoo.addons.workflow_automation.tests.common import WorkflowCase, make_approval_definition
 from odoo.addons.workflow_automation.tests.http_listener import HttpListener
 
 ALLOW_PARAM = "workflow_automation.webhook_allowed_hosts"
@@ -53,64 +53,19 @@ class WebhookMixin:
 
     @classmethod
     def make_approval_flow(cls, approvers, code="WH_APPROVAL"):
-        definition = (
-            cls.env["workflow.definition"]
-            .with_context(workflow_structure_defer=True)
-            .create(
-                {
-                    "name": "Credit approval",
-                    "code": code,
-                    "model_id": cls.env["ir.model"]._get("res.partner").id,
-                    "timeout_hours": 0,
-                    "state_ids": [
-                        Command.create({"name": "Draft", "code": "draft", "is_initial": True, "sequence": 1}),
-                        Command.create(
-                            {
-                                "name": "Manager approval",
-                                "code": "review",
-                                "state_type": "approval",
-                                "sequence": 2,
-                                "approval_type": "any",
-                                "approver_user_ids": [Command.set(approvers.ids)],
-                            }
-                        ),
-                        Command.create(
-                            {"name": "Approved", "code": "approved", "is_final": True, "sequence": 3}
-                        ),
-                        Command.create(
-                            {"name": "Rejected", "code": "rejected", "is_final": True, "sequence": 4}
-                        ),
-                    ],
-                }
-            )
+        return make_approval_definition(
+            cls.env,
+            {
+                "name": "Manager approval",
+                "code": "review",
+                "state_type": "approval",
+                "sequence": 2,
+                "approval_type": "any",
+                "approver_user_ids": [Command.set(approvers.ids)],
+            },
+            code,
+            name="Credit approval",
         )
-        st = {s.code: s for s in definition.state_ids}
-        cls.env["workflow.transition"].with_context(workflow_structure_defer=True).create(
-            [
-                {
-                    "workflow_id": definition.id,
-                    "name": "Submit",
-                    "from_state_id": st["draft"].id,
-                    "to_state_id": st["review"].id,
-                },
-                {
-                    "workflow_id": definition.id,
-                    "name": "Approved",
-                    "from_state_id": st["review"].id,
-                    "to_state_id": st["approved"].id,
-                    "trigger_type": "approval",
-                },
-                {
-                    "workflow_id": definition.id,
-                    "name": "Rejected",
-                    "from_state_id": st["review"].id,
-                    "to_state_id": st["rejected"].id,
-                    "trigger_type": "rejection",
-                },
-            ]
-        )
-        definition._check_structure()
-        return definition
 
 
 class WebhookCase(WebhookMixin, WorkflowCase):
