@@ -133,6 +133,7 @@ class WorkflowDefinition(models.Model):
                 if key in st:
                     vals[key] = st[key]
             vals.update(self._json_approval(st.get("approval_config") or {}, f"{path}.approval_config"))
+            vals.update(self._json_escalation(st.get("escalate_to", []), f"{path}.escalate_to"))
             states.append(Command.create(vals))
         transitions = []
         for i, tr in enumerate(config.get("transitions", [])):
@@ -186,33 +187,47 @@ class WorkflowDefinition(models.Model):
         }
 
     @api.model
+    def _json_person(self, ref, path, not_found):
+        """The user or group a checked reference names (``{"type", "login" | "xmlid" | "id"}``),
+        refused when archived, a portal user or a portal group, as an approver is."""
+        kind = "res.users" if ref["type"] == "user" else "res.groups"
+        if "xmlid" in ref:
+            rec = self.env.ref(ref["xmlid"], raise_if_not_found=False)
+            rec = rec if rec and rec._name == kind else None
+        elif "login" in ref and kind == "res.users":
+            # archived users too: they are refused below with their name, not "not found"
+            rec = (
+                self.env["res.users"]
+                .with_context(active_test=False)
+                .search([("login", "=", ref["login"])], limit=1)
+            )
+        else:
+            rec = self.env[kind].with_context(active_test=False).browse(ref.get("id", 0)).exists()
+        if not rec:
+            raise ValidationError(_("Invalid workflow file at %(path)s: %(why)s", path=path, why=not_found))
+        self.env["workflow.state"]._check_approver_records(
+            rec if kind == "res.users" else self.env["res.users"],
+            rec if kind == "res.groups" else self.env["res.groups"],
+            _("Invalid workflow file at %s", path),
+        )
+        return rec
+
+    @api.model
+    def _json_escalation(self, refs, path):
+        vals = {}
+        for i, ref in enumerate(refs):
+            rec = self._json_person(ref, f"{path}[{i}]", _("user or group not found"))
+            vals["escalation_user_id" if rec._name == "res.users" else "escalation_group_id"] = rec.id
+        return vals
+
+    @api.model
     def _json_approval(self, config, path):
         if not config:
             return {}
         users, groups = [], []
         for i, approver in enumerate(config.get("approvers", [])):
-            apath = f"{path}.approvers[{i}]"
-            kind = "res.users" if approver["type"] == "user" else "res.groups"
-            if "xmlid" in approver:
-                rec = self.env.ref(approver["xmlid"], raise_if_not_found=False)
-                rec = rec if rec and rec._name == kind else None
-            elif "login" in approver and kind == "res.users":
-                # archived users too: they are refused below with their name, not "not found"
-                rec = (
-                    self.env["res.users"]
-                    .with_context(active_test=False)
-                    .search([("login", "=", approver["login"])], limit=1)
-                )
-            else:
-                rec = self.env[kind].with_context(active_test=False).browse(approver.get("id", 0)).exists()
-            if not rec:
-                raise ValidationError(_("Invalid workflow file at %s: approver not found", apath))
-            self.env["workflow.state"]._check_approver_records(
-                rec if kind == "res.users" else self.env["res.users"],
-                rec if kind == "res.groups" else self.env["res.groups"],
-                _("Invalid workflow file at %s", apath),
-            )
-            (users if kind == "res.users" else groups).append(rec.id)
+            rec = self._json_person(approver, f"{path}.approvers[{i}]", _("approver not found"))
+            (users if rec._name == "res.users" else groups).append(rec.id)
         return {
             "approval_type": config.get("approval_type", "any"),
             "min_approvers": config.get("min_approvers", 1),
@@ -352,6 +367,15 @@ class WorkflowDefinition(models.Model):
     # ------------------------------------------------------------------
     # export
     # ------------------------------------------------------------------
+    @api.model
+    def _json_person_ref(self, record):
+        """How the file names a user (login) or a group (xml id; a group made in this database
+        has none: its id, as the import reads it)."""
+        if record._name == "res.users":
+            return {"type": "user", "login": record.login}
+        xmlid = record.get_external_id().get(record.id)
+        return {"type": "group", "xmlid": xmlid} if xmlid else {"type": "group", "id": record.id}
+
     def export_json(self):
         """The definition as a JSON-ready dict, in the shape ``import_json`` reads.
 
@@ -389,16 +413,15 @@ class WorkflowDefinition(models.Model):
             }
             if st.position_x or st.position_y:
                 item.update(position_x=st.position_x, position_y=st.position_y)
+            if st.escalation_user_id or st.escalation_group_id:
+                item["escalate_to"] = (
+                    [self._json_person_ref(st.escalation_user_id)] if st.escalation_user_id else []
+                )
+                if st.escalation_group_id:
+                    item["escalate_to"].append(self._json_person_ref(st.escalation_group_id))
             if st.state_type == "approval":
-                approvers = [{"type": "user", "login": u.login} for u in st.approver_user_ids]
-                xmlids = st.approver_group_ids.get_external_id()
-                approvers += [
-                    # a group made in this database has no xml id: its id, as the import reads it
-                    {"type": "group", "xmlid": xmlids[g.id]}
-                    if xmlids.get(g.id)
-                    else {"type": "group", "id": g.id}
-                    for g in st.approver_group_ids
-                ]
+                approvers = [self._json_person_ref(u) for u in st.approver_user_ids]
+                approvers += [self._json_person_ref(g) for g in st.approver_group_ids]
                 item["approval_config"] = {
                     "approval_type": st.approval_type,
                     "min_approvers": st.min_approvers,

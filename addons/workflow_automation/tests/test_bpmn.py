@@ -197,6 +197,10 @@ class TestBpmn(WorkflowCase):
         doc = json.loads(json.dumps(SPEC_DOC))
         doc["workflow_config"]["states"][1]["timeout_action"] = "transition"
         doc["workflow_config"]["states"][1]["approval_config"]["dynamic_field"] = "user_id"
+        doc["workflow_config"]["states"][1]["escalate_to"] = [
+            {"type": "user", "login": "admin"},
+            {"type": "group", "xmlid": "base.group_system"},
+        ]
         doc["workflow_config"]["states"].append({"code": "late", "name": "Too late", "state_type": "error"})
         doc["workflow_config"]["transitions"].append(
             {"name": "Deadline", "from": "manager", "to": "late", "trigger_type": "timeout"}

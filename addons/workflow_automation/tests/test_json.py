@@ -1,7 +1,7 @@
 import json
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import WorkflowCase
 
@@ -232,6 +232,53 @@ class TestJsonImportExport(WorkflowCase):
         self.assertFalse(
             self.env["workflow.definition"].search([("code", "=", "LARGE_ORDER_L")]), "nothing half-stored"
         )
+
+    def test_escalation_target_imports_exports_and_is_checked(self):
+        # "after 24 h, the plant manager and the finance group hear of it"
+        plant = new_test_user(self.env, login="wf_plant_mgr", name="Pia Plant")
+        doc = self._doc(code="LARGE_ORDER_E")
+        manager_state = doc["workflow_config"]["states"][1]
+        manager_state.update(
+            timeout_hours=24,
+            timeout_action="escalate",
+            escalate_to=[
+                {"type": "user", "login": "wf_plant_mgr"},
+                {"type": "group", "xmlid": "base.group_system"},
+            ],
+        )
+        definition = self._import(doc)
+        manager = definition.state_ids.filtered(lambda s: s.code == "manager")
+        self.assertEqual(manager.escalation_user_id, plant)
+        self.assertEqual(manager.escalation_group_id, self.env.ref("base.group_system"))
+        out = next(s for s in definition.export_json()["workflow_config"]["states"] if s["code"] == "manager")
+        self.assertEqual(
+            out["escalate_to"],
+            [{"type": "user", "login": "wf_plant_mgr"}, {"type": "group", "xmlid": "base.group_system"}],
+        )
+        again = self._import(dict(definition.export_json(), code="LARGE_ORDER_E2"))
+        self.assertEqual(again.state_ids.filtered(lambda s: s.code == "manager").escalation_user_id, plant)
+        # bad references name their place, and nothing is stored
+        portal = new_test_user(self.env, login="wf_portal_esc", groups="base.group_portal")
+        for code, escalate_to, message in (
+            (
+                "LARGE_ORDER_E3",
+                [{"type": "user", "login": "nobody_here"}],
+                r"escalate_to\[0\]: user or group not found",
+            ),
+            (
+                "LARGE_ORDER_E4",
+                [{"type": "user", "login": "wf_plant_mgr"}, {"type": "user", "login": "admin"}],
+                r"escalate_to.*one user and/or one group",
+            ),
+            ("LARGE_ORDER_E5", [{"type": "role", "xmlid": "base.group_user"}], r"escalate_to\[0\]\.type"),
+            ("LARGE_ORDER_E6", [{"type": "user", "login": portal.login}], r"escalate_to\[0\]"),
+        ):
+            manager_state["escalate_to"] = escalate_to
+            with self.assertRaisesRegex(ValidationError, message):
+                self._import(dict(doc, code=code))
+            self.assertFalse(
+                self.env["workflow.definition"].search([("code", "=", code)]), "nothing half-stored"
+            )
 
     def test_approver_field_and_groups_without_xml_id_survive_the_round_trip(self):
         # "the record's salesperson decides", and a group made in this database (no xml id)

@@ -242,6 +242,18 @@ def hours_duration(hours):
 # ----------------------------------------------------------------------
 # reading our extension attributes
 # ----------------------------------------------------------------------
+def _person(node, where):
+    """A ``wfa:approver`` / ``wfa:escalateTo`` element as the JSON reference of a user or group."""
+    item = {"type": node.get("type") or "user"}
+    for key in ("login", "xmlid"):
+        if node.get(key):
+            item[key] = node.get(key)
+    ident = _attr_int(node, "id", where)
+    if ident is not None:
+        item["id"] = ident
+    return item
+
+
 def _ext(el, tag):
     """Our extension element ``tag`` in ``el``'s extensionElements (or None)."""
     ext = el.find(_q(BPMN, "extensionElements"))
@@ -621,6 +633,9 @@ class _Reader:
                 state["timeout_hours"] = timeout
             if ext.get("timeoutAction"):
                 state["timeout_action"] = ext.get("timeoutAction")
+            escalate_to = [_person(node, where) for node in ext.findall(_q(WFA, "escalateTo"))]
+            if escalate_to:
+                state["escalate_to"] = escalate_to
             if len(timers[el.get("id")]) > 1:
                 _fail(_("%s has several timers; a state has one deadline.", where))
             for boundary in timers[el.get("id")]:
@@ -651,17 +666,7 @@ class _Reader:
                 minimum = _attr_int(approval, "minApprovals", where)
                 if minimum is not None:
                     config["min_approvers"] = minimum
-                approvers = []
-                for approver in approval.findall(_q(WFA, "approver")):
-                    item = {"type": approver.get("type") or "user"}
-                    for key in ("login", "xmlid"):
-                        if approver.get(key):
-                            item[key] = approver.get(key)
-                    ident = _attr_int(approver, "id", where)
-                    if ident is not None:
-                        item["id"] = ident
-                    approvers.append(item)
-                config["approvers"] = approvers
+                config["approvers"] = [_person(node, where) for node in approval.findall(_q(WFA, "approver"))]
                 if approval.get("approverField"):
                     config["dynamic_field"] = approval.get("approverField")
                 state["approval_config"] = config
@@ -987,6 +992,8 @@ def write(doc):
             "timeoutAction": state.get("timeout_action") if state.get("timeout_hours") else None,
         }
         st = sub(ext, WFA, "state", attrs)
+        for person in state.get("escalate_to", []):
+            sub(st, WFA, "escalateTo", {k: str(v) for k, v in person.items()})
         for key, tag in (("on_enter_actions", "onEnter"), ("on_exit_actions", "onExit")):
             for ref in state.get(key, []):
                 if isinstance(ref, str):

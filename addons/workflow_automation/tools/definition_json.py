@@ -111,6 +111,8 @@ STATE_KEYS = {
     "on_enter_actions": list,
     "on_exit_actions": list,
     "approval_config": (dict, type(None)),
+    # who a passed deadline escalates to (timeout_action "escalate"): one user, one group or both
+    "escalate_to": list,
     "color": int,
     # where the state is drawn (designer, BPMN diagram): its centre in pixels
     "position_x": (int, float),
@@ -255,6 +257,7 @@ def load(data):
         approval = state.get("approval_config")
         if approval:
             _check_approval(approval, f"{path}.approval_config")
+        _check_escalation(state.get("escalate_to", []), f"{path}.escalate_to")
     for i, tr in enumerate(config.get("transitions", [])):
         path = f"$.workflow_config.transitions[{i}]"
         _check_keys(tr, TRANSITION_KEYS, path, required=("name", "from", "to"))
@@ -291,11 +294,23 @@ def _check_approval(config, path):
     if config.get("min_approvers", 1) < 1:
         _fail(f"{path}.min_approvers", _("must be at least 1"))
     for i, approver in enumerate(config.get("approvers", [])):
-        apath = f"{path}.approvers[{i}]"
-        _check_keys(approver, {"type": str, "id": int, "login": str, "xmlid": str}, apath, ("type",))
-        _check_choice(approver["type"], ("user", "group", "role"), f"{apath}.type")
-        if not any(k in approver for k in ("id", "login", "xmlid")):
-            _fail(apath, _("give the approver's id, login or xmlid"))
+        _check_person(approver, f"{path}.approvers[{i}]", ("user", "group", "role"))
+
+
+def _check_person(ref, path, kinds):
+    """A user or group named by id, login or xml id (approvers, escalation)."""
+    _check_keys(ref, {"type": str, "id": int, "login": str, "xmlid": str}, path, ("type",))
+    _check_choice(ref["type"], kinds, f"{path}.type")
+    if not any(k in ref for k in ("id", "login", "xmlid")):
+        _fail(path, _("give the user's or group's id, login or xmlid"))
+
+
+def _check_escalation(refs, path):
+    for i, ref in enumerate(refs):
+        _check_person(ref, f"{path}[{i}]", ("user", "group"))
+    for kind in ("user", "group"):
+        if sum(1 for ref in refs if ref["type"] == kind) > 1:
+            _fail(path, _("a deadline escalates to one user and/or one group, not several"))
 
 
 ACTION_KEYS = {
