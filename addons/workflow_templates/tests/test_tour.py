@@ -31,3 +31,44 @@ class TestUseTemplateTour(HttpCase):
             approval_states.approver_group_ids,
             "the administrators grant it",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestFileRequestTour(HttpCase):
+    """An employee files a request in the browser (static/tests/tours/file_request_tour.js)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.employee = new_test_user(
+            cls.env,
+            login="wf_req_tour_emma",  # the password is the login, as start_tour expects
+            groups="base.group_user,workflow_automation.group_workflow_user",
+            name="Emma Employee",
+        )
+        cls.line_manager = new_test_user(cls.env, login="wf_req_tour_lina", name="Lina Linemanager")
+        template = cls.env["workflow.template"].search([("code", "=", "ACCESS_REQUEST")])
+        cls.definition = template._instantiate(
+            {},
+            {
+                "line_manager": {"users": cls.line_manager},
+                "it_admin": {"groups": cls.env.ref("base.group_system")},
+            },
+            name="Access requests",
+        )
+        cls.definition.active = True
+
+    def test_employee_files_a_request_and_submits_it(self):
+        self.start_tour("/web", "workflow_templates_file_request", login="wf_req_tour_emma")
+        request = self.env["workflow.request"].search([("name", "=", "Access to the weighbridge")])
+        self.assertEqual(len(request), 1)
+        self.assertEqual(request.requester_id, self.employee)
+        instance = request.workflow_instance_id
+        self.assertEqual(instance.workflow_id, self.definition)
+        self.assertEqual(instance.current_state_id.code, "manager_review")
+        pending = self.env["approval.request"].search(
+            [("instance_id", "=", instance.id), ("status", "=", "pending")]
+        )
+        self.assertEqual(
+            pending.mapped("assignment_ids.approver_id"), self.line_manager, "the line manager decides"
+        )
