@@ -18,6 +18,17 @@ def readable_documents(env, pairs, uid=None):
     return allowed
 
 
+def _read_in_this_transaction(record):
+    """True when a column of ``record`` is in the cache: the row was read (or written) in this
+    transaction, whose snapshot then shows it as ``exists()`` would (the cache is emptied at every
+    commit and rollback, and ``unlink`` drops the record from it)."""
+    cache = record.env.cache
+    return any(
+        field.store and field.column_type and cache.contains(record, field)
+        for field in record._fields.values()
+    )
+
+
 def _readable_parents(parent_model, ids, uid=None):
     """Ids among ``ids`` of ``parent_model`` that the user reads (its access rights, rules and document)."""
     parents = parent_model.with_user(uid or parent_model.env.uid).browse(ids)
@@ -78,7 +89,8 @@ class WorkflowTargetMixin(models.AbstractModel):
         self.ensure_one()
         if self.model_name not in self.env:
             return None
-        return self.env[self.model_name].sudo().browse(self.record_id).exists()
+        record = self.env[self.model_name].sudo().browse(self.record_id)
+        return record if _read_in_this_transaction(record) else record.exists()
 
     def _get_records(self):
         """{pointer id: its target record (sudo)} for the pointers whose record still exists;
