@@ -26,8 +26,6 @@ _logger = logging.getLogger(__name__)
 
 MAX_AUTOMATIC_STEPS = 25
 BUSY_CONTEXT = "workflow_busy_instance_ids"
-# (from state id, transition id, to state id, whether they run server actions), asked once per transition
-ACTIONS_CONTEXT = "workflow_known_actions"
 
 
 class WorkflowInstance(models.Model):
@@ -497,7 +495,6 @@ class WorkflowInstance(models.Model):
         from_state, to_state = inst.current_state_id, transition.to_state_id
         (from_state | to_state).mapped("name")  # both states in one query
         has_actions = inst._has_actions(from_state, transition, to_state)
-        inst = inst.with_context(**{ACTIONS_CONTEXT: (from_state.id, transition.id, to_state.id, has_actions)})
         try:
             if has_actions or "approval" in (from_state.state_type, to_state.state_type):
                 # server actions and approval requests write what a failure must take back
@@ -622,20 +619,18 @@ class WorkflowInstance(models.Model):
     def _has_actions(self, from_state, transition, to_state):
         """Whether leaving ``from_state`` by ``transition`` into ``to_state`` runs any server action.
 
-        One query for the three relations instead of one per relation (most transitions run none);
-        none when the caller already asked for the same three (``fire``, then ``_apply_transition``).
+        Read with the transition (``runs_actions``) for its own states; otherwise one query for
+        the three relations instead of one per relation.
         """
-        key = (from_state.id or 0, transition.id, to_state.id or 0)
-        known = self.env.context.get(ACTIONS_CONTEXT)
-        if known and tuple(known[:3]) == key:
-            return known[3]
+        if transition.from_state_id == from_state and transition.to_state_id == to_state:
+            return transition.runs_actions
         self.env["workflow.state"].flush_model(["on_exit_action_ids", "on_enter_action_ids"])
         self.env["workflow.transition"].flush_model(["action_ids"])
         self.env.cr.execute(
             """SELECT EXISTS(SELECT 1 FROM workflow_state_exit_action_rel WHERE state_id = %s)
                    OR EXISTS(SELECT 1 FROM workflow_transition_action_rel WHERE transition_id = %s)
                    OR EXISTS(SELECT 1 FROM workflow_state_enter_action_rel WHERE state_id = %s)""",
-            key,
+            (from_state.id or 0, transition.id, to_state.id or 0),
         )
         return self.env.cr.fetchone()[0]
 
