@@ -122,7 +122,11 @@ class TestEngine(WorkflowCase):
         self.assertTrue(review.has_condition_exit, "Auto leaves Review")
         self.assertFalse(draft.has_condition_exit)
         write = self.action("Write ref", state="object_write", update_path="ref", value="LEFT")
-        for owner, fname in ((draft, "on_exit_action_ids"), (submit, "action_ids"), (review, "on_enter_action_ids")):
+        for owner, fname in (
+            (draft, "on_exit_action_ids"),
+            (submit, "action_ids"),
+            (review, "on_enter_action_ids"),
+        ):
             owner[fname] = write
             self.assertTrue(submit.runs_actions, fname)
             owner[fname] = False
