@@ -189,7 +189,7 @@ class WorkflowInstance(models.Model):
             return
         self.invalidate_recordset()  # flushes this transaction's pending changes of these rows first
         fnames = [name for name, field in self._fields.items() if field.prefetch is True]
-        columns = [field for field in self._determine_fields_to_fetch(fnames) if field.column_type]
+        columns = [field for field in self.sudo()._determine_fields_to_fetch(fnames) if field.column_type]
         query = Query(self.env.cr, self._table, self._table_query)
         query.add_where(SQL("%s IN %s", SQL.identifier(self._table, "id"), tuple(self.ids)))
         select = query.select(
@@ -314,7 +314,7 @@ class WorkflowInstance(models.Model):
         return (
             self.env["workflow.history"]
             .sudo()
-            .with_context(allowed_company_ids=self.company_id.ids)
+            .with_context(allowed_company_ids=self.sudo().company_id.ids)
             .create(
                 {
                     "instance_id": self.id,
