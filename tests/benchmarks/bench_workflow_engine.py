@@ -212,6 +212,12 @@ def main():
     print(
         f"  fire/write calls per second, median of {len(ratios)} rounds: {statistics.median(ratios) * 100:.1f} %"
     )
+    write_rate = sum(wr[1] for wr, _fi in rounds) / sum(wr[2] for wr, _fi in rounds)
+    fire_rate = sum(fi[1] for _wr, fi in rounds) / sum(fi[2] for _wr, fi in rounds)
+    print(
+        f"  fire/write calls per second over all rounds: {fire_rate / write_rate * 100:.1f} % "
+        f"(write {write_rate:.1f} calls/s, fire {fire_rate:.1f} calls/s)"
+    )
     print(
         f"  p99 of one transition {pct(fires, 99) * 1000:.1f} ms = {pct(fires, 99) / pct(writes, 99):.2f}x "
         f"the write p99 ({pct(writes, 99) * 1000:.1f} ms), {pct(fires, 99) / pct(writes, 50):.2f}x the "

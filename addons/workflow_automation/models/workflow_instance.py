@@ -6,6 +6,8 @@ from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.tools import SQL
+from odoo.tools.query import Query
 
 from ..tools.jobs import job
 from ..tools.rpc_args import (
@@ -173,23 +175,50 @@ class WorkflowInstance(models.Model):
     # helpers
     # ------------------------------------------------------------------
     def _lock(self):
-        """Row lock on the instances; a concurrent change gets a clear error instead of a double transition."""
+        """Row lock on the instances; a concurrent change gets a clear error instead of a double transition.
+
+        One query locks the rows and reads them again (``FOR UPDATE SKIP LOCKED``, every stored
+        column into the cache): what the caller reads next is the row as it stands under the lock.
+        A row another transaction holds is skipped, not waited for, and that is the error below;
+        no savepoint is needed, since skipping leaves the transaction as it was. The one case
+        that aborts the transaction is a row changed and committed by someone else after this
+        transaction began (a serialization failure): the same error is raised, and the request
+        is rolled back with it.
+        """
         if not self:
             return
+        self.invalidate_recordset()  # flushes this transaction's pending changes of these rows first
+        fnames = [name for name, field in self._fields.items() if field.prefetch is True]
+        columns = [field for field in self.sudo()._determine_fields_to_fetch(fnames) if field.column_type]
+        query = Query(self.env.cr, self._table, self._table_query)
+        query.add_where(SQL("%s IN %s", SQL.identifier(self._table, "id"), tuple(self.ids)))
+        select = query.select(
+            SQL.identifier(self._table, "id"),
+            *(self._field_to_sql(self._table, field.name, query) for field in columns),
+        )
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM workflow_instance WHERE id IN %s FOR UPDATE NOWAIT",
-                    [tuple(self.ids)],
-                    log_exceptions=False,
-                )
-        except (pg_errors.LockNotAvailable, pg_errors.SerializationFailure) as exc:
-            raise UserError(
-                _(
-                    "Another user is changing this workflow at this very moment. Reload the page and try again."
-                )
-            ) from exc
-        self.invalidate_recordset()
+            # what ``_fetch_query`` does, with the lock (and no error logged for a refused one)
+            self.env.cr.execute(
+                SQL("%s FOR UPDATE OF %s SKIP LOCKED", select, SQL.identifier(self._table)),
+                log_exceptions=False,
+            )
+        except pg_errors.SerializationFailure as exc:
+            raise self._busy_error() from exc
+        rows = self.env.cr.fetchall()
+        locked = self.browse(row[0] for row in rows)
+        if rows:
+            for field, values in zip(columns, list(zip(*rows))[1:]):
+                self.env.cache.insert_missing(locked, field, values)
+        if len(locked) < len(self):
+            gone = (self - locked) - (self - locked).exists()
+            if gone:
+                raise MissingError(_("This workflow was deleted in the meantime: reload the page."))
+            raise self._busy_error()
+
+    def _busy_error(self):
+        return UserError(
+            _("Another user is changing this workflow at this very moment. Reload the page and try again.")
+        )
 
     def _check_target_access(self, operation="read"):
         """The caller must be allowed to see (``read``) or change (``write``) the record the workflow runs on.
@@ -280,9 +309,12 @@ class WorkflowInstance(models.Model):
             record.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     def _history(self, action_type, from_state, to_state, transition=None, comment=None, duration=None):
+        # the line belongs to the instance's company: its defaults are looked up there, which
+        # spares reading the user's own company for them
         return (
             self.env["workflow.history"]
             .sudo()
+            .with_context(allowed_company_ids=self.sudo().company_id.ids)
             .create(
                 {
                     "instance_id": self.id,
@@ -446,6 +478,11 @@ class WorkflowInstance(models.Model):
         as_id(transition_id, "fire: transition_id")
         as_text(comment, "fire: comment", MAX_COMMENT)
         self.check_access_rights("read")
+        inst = self.sudo()
+        # the lock first: its query reads the row as it stands under the lock, and the rule
+        # checks below read it from there (a caller without record access holds the lock only
+        # until its request fails)
+        inst._lock()
         self.check_access_rule("read")
         # like pressing a button on the record's form: the caller must be allowed to change it
         self._check_target_access("write")
@@ -454,12 +491,21 @@ class WorkflowInstance(models.Model):
             transition.from_state_id  # noqa: B018 - reads the transition row; a deleted one is refused
         except MissingError:
             raise UserError(_("Transition %s does not exist.", transition_id)) from None
-        inst = self.sudo()
-        inst._lock()
         record = inst._check_can_fire(transition, comment, by_user=True)
+        from_state, to_state = inst.current_state_id, transition.to_state_id
+        (from_state | to_state).mapped("name")  # both states in one query
+        has_actions = inst._has_actions(from_state, transition, to_state)
         try:
-            with self.env.cr.savepoint():
+            if has_actions or "approval" in (from_state.state_type, to_state.state_type):
+                # server actions and approval requests write what a failure must take back
+                # even for a caller that goes on after the error
+                with self.env.cr.savepoint():
+                    inst._apply_transition(transition, record, comment)
+            else:
+                # the instance row, a history line and at most a chatter note: a failure
+                # raises out of this call, and the request that made it is rolled back
                 inst._apply_transition(transition, record, comment)
+                self.env.cr.flush()  # what the savepoint's end does: the writes, then the tracking
         except AccessError as exc:
             raise AccessError(
                 _(
@@ -573,8 +619,11 @@ class WorkflowInstance(models.Model):
     def _has_actions(self, from_state, transition, to_state):
         """Whether leaving ``from_state`` by ``transition`` into ``to_state`` runs any server action.
 
-        One query for the three relations instead of one per relation (most transitions run none).
+        Read with the transition (``runs_actions``) for its own states; otherwise one query for
+        the three relations instead of one per relation.
         """
+        if transition.from_state_id == from_state and transition.to_state_id == to_state:
+            return transition.runs_actions
         self.env["workflow.state"].flush_model(["on_exit_action_ids", "on_enter_action_ids"])
         self.env["workflow.transition"].flush_model(["action_ids"])
         self.env.cr.execute(
@@ -631,7 +680,7 @@ class WorkflowInstance(models.Model):
             if inst.id in self.env.context.get(BUSY_CONTEXT, []):
                 continue
             for _step in range(MAX_AUTOMATIC_STEPS):
-                if inst.status != "active":
+                if inst.status != "active" or not inst.current_state_id.has_condition_exit:
                     break
                 # one query, nothing more to read in the usual case of a state without conditions
                 conditions = (

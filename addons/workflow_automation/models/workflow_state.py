@@ -101,6 +101,13 @@ class WorkflowState(models.Model):
     )
     outgoing_transition_ids = fields.One2many("workflow.transition", "from_state_id", string="Outgoing")
     incoming_transition_ids = fields.One2many("workflow.transition", "to_state_id", string="Incoming")
+    # read with the state's row: the engine looks for automatic transitions only where one leaves
+    has_condition_exit = fields.Boolean(
+        compute="_compute_has_condition_exit",
+        store=True,
+        string="Automatic Transition Leaves",
+        help="An automatic (condition) transition leaves this state.",
+    )
 
     _sql_constraints = [
         (
@@ -195,6 +202,11 @@ class WorkflowState(models.Model):
         """A workflow manager who is not an administrator may not make a step run sensitive actions."""
         if not self.env.su:  # system code (frozen version copies) only keeps what was configured
             (self.on_enter_action_ids | self.on_exit_action_ids)._workflow_check_rights()
+
+    @api.depends("outgoing_transition_ids.trigger_type")
+    def _compute_has_condition_exit(self):
+        for state in self:
+            state.has_condition_exit = "condition" in state.outgoing_transition_ids.mapped("trigger_type")
 
     def _deadline_from(self, start):
         """Deadline of the instance in this state; approval states have theirs on the request."""

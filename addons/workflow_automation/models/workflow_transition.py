@@ -69,6 +69,21 @@ class WorkflowTransition(models.Model):
         help="Only members of these groups may fire the transition (empty: every workflow user).",
     )
 
+    # read with the transition's row: whether firing it runs a server action (leaving its state,
+    # on the way, entering the next); most run none, and then the engine asks nothing more
+    runs_actions = fields.Boolean(
+        compute="_compute_runs_actions",
+        store=True,
+        help="A server action runs when leaving the From state, on this transition or entering the To state.",
+    )
+
+    @api.depends("action_ids", "from_state_id.on_exit_action_ids", "to_state_id.on_enter_action_ids")
+    def _compute_runs_actions(self):
+        for tr in self:
+            tr.runs_actions = bool(
+                tr.action_ids or tr.from_state_id.on_exit_action_ids or tr.to_state_id.on_enter_action_ids
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         # added from a state's form ("Comes from" / "Leads to"), a transition knows its

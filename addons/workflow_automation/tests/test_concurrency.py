@@ -84,6 +84,8 @@ class TestConcurrentTransitions(TransactionCase):
             env1["workflow.instance"].browse(inst_id).fire(self.go)  # holds the row lock, not committed yet
             with self.assertRaisesRegex(UserError, "Another user is changing this workflow"):
                 env2["workflow.instance"].browse(inst_id).fire(self.jump)
+            # the held row was skipped, not fought over: the refused transaction can go on
+            self.assertEqual(env2["res.partner"].browse(self.partner_id).name, "Concurrent shop")
             cr2.rollback()
             cr1.commit()
             # the second user retries on fresh data: the workflow has moved on

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import WorkflowCase
@@ -113,6 +113,38 @@ class TestEngine(WorkflowCase):
         other.fire(self.transitions["Submit"].id)
         with self.assertRaisesRegex(UserError, "happens automatically"):
             other.fire(self.transitions["Auto"].id)
+
+    def test_what_the_engine_reads_with_the_rows_follows_the_definition(self):
+        """``fire`` asks for server actions and automatic transitions only where the state and
+        transition rows say there are some: those flags must follow every change."""
+        submit, draft, review = self.transitions["Submit"], self.states["draft"], self.states["review"]
+        self.assertFalse(submit.runs_actions)
+        self.assertTrue(review.has_condition_exit, "Auto leaves Review")
+        self.assertFalse(draft.has_condition_exit)
+        write = self.action("Write ref", state="object_write", update_path="ref", value="LEFT")
+        for owner, fname in (
+            (draft, "on_exit_action_ids"),
+            (submit, "action_ids"),
+            (review, "on_enter_action_ids"),
+        ):
+            owner[fname] = write
+            self.assertTrue(submit.runs_actions, fname)
+            owner[fname] = False
+            self.assertFalse(submit.runs_actions, fname)
+        self.transitions["Auto"].trigger_type = "user_action"
+        self.assertFalse(review.has_condition_exit)
+        self.transitions["Auto"].trigger_type = "condition"
+        self.assertTrue(review.has_condition_exit)
+        # and they are obeyed: an exit action added now runs
+        draft.on_exit_action_ids = write
+        self.start().fire(submit.id)
+        self.assertEqual(self.partner.ref, "LEFT")
+
+    def test_deleted_instance_is_refused(self):
+        inst = self.start()
+        inst.unlink()
+        with self.assertRaisesRegex(MissingError, "deleted"):
+            inst.fire(self.transitions["Submit"].id)
 
     def test_actions_run_in_order_exit_transition_enter(self):
         order = []
