@@ -28,7 +28,7 @@ ODOO_PATH = os.environ.get("ODOO_PATH", "/opt/odoo17")
 ADDONS = f"{ODOO_PATH}/odoo/addons,{REPO}/addons"
 PGHOST = os.environ.get("PGHOST", "127.0.0.1")
 PGUSER = os.environ.get("PGUSER", "odoo")
-REDIS_URL = "redis://127.0.0.1:6379/5"  # this addon's Redis database
+REDIS_URL = os.environ.get("WFA_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")  # this addon's Redis database by default
 PYTHON = os.environ.get("ODOO_PYTHON", sys.executable)
 
 
