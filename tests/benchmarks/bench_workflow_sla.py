@@ -233,9 +233,14 @@ def scan_and_measure(registry, context, env, sla, args):
                 (sla.id, label),
             )
             pending = cr.fetchone()[0]
-        print(f"               committed and visible: {visible} {status} trackings, {pending} {label} events pending")
+        print(
+            f"               committed and visible: {visible} {status} trackings, {pending} {label} events pending"
+        )
         report(
-            f"{label} notes", *committed_batches(registry, context, notify, now, 1000), batch=1000, unit="events"
+            f"{label} notes",
+            *committed_batches(registry, context, notify, now, 1000),
+            batch=1000,
+            unit="events",
         )
         with registry.cursor() as cr:
             cr.execute(
@@ -249,7 +254,9 @@ def scan_and_measure(registry, context, env, sla, args):
                 "WHERE t.sla_id = %s AND e.notified_at IS NULL",
                 (sla.id,),
             )
-            print(f"               notes on the trackings so far: {notes}, events pending: {cr.fetchone()[0]}")
+            print(
+                f"               notes on the trackings so far: {notes}, events pending: {cr.fetchone()[0]}"
+            )
     print(
         f"               goal: 10,000 due trackings flagged (committed) in < 2 s; "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"

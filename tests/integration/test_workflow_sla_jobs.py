@@ -28,7 +28,8 @@ ODOO_PATH = os.environ.get("ODOO_PATH", "/opt/odoo17")
 ADDONS = f"{ODOO_PATH}/odoo/addons,{REPO}/addons"
 PGHOST = os.environ.get("PGHOST", "127.0.0.1")
 PGUSER = os.environ.get("PGUSER", "odoo")
-REDIS_URL = os.environ.get("WFA_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")  # this addon's Redis database by default
+# this addon's Redis database unless WFA_TEST_REDIS_URL names one
+REDIS_URL = os.environ.get("WFA_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 PYTHON = os.environ.get("ODOO_PYTHON", sys.executable)
 
 
@@ -175,7 +176,9 @@ def test_notifier_killed_before_commit_notes_each_event_once(registry, around_th
     with registry.cursor() as cr:
         assert _env(cr)["sla.tracking"]._job_check_deadlines(limit=1000, now=later) >= len(mine)
     script = NOTIFIER.format(odoo_path=ODOO_PATH, addons=ADDONS, host=PGHOST, user=PGUSER, db=dbname)
-    proc = subprocess.Popen([PYTHON, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [PYTHON, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("noted"), line

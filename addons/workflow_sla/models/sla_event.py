@@ -25,7 +25,9 @@ class SlaEvent(models.Model):
     _log_access = False
     _rec_name = "kind"
 
-    tracking_id = fields.Many2one("sla.tracking", required=True, ondelete="cascade", index=True, readonly=True)
+    tracking_id = fields.Many2one(
+        "sla.tracking", required=True, ondelete="cascade", index=True, readonly=True
+    )
     kind = fields.Selection(
         [("warning", "Warning"), ("breach", "Breach"), ("escalation", "Escalation")],
         required=True,
@@ -86,7 +88,9 @@ class SlaEvent(models.Model):
                     continue
                 items.append((event.tracking_id, "escalation", event.step_id))
             else:
-                items.append((event.tracking_id, event.kind, event.level if event.kind == "warning" else None))
+                items.append(
+                    (event.tracking_id, event.kind, event.level if event.kind == "warning" else None)
+                )
         if items:
             events.tracking_id._sla_notify(items)
         self.env.flush_all()

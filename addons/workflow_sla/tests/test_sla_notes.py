@@ -42,7 +42,9 @@ class TestSlaDeferredNotes(SlaPartnerCase):
         return partner.message_ids.filtered(lambda m: "SLA" in (m.body or ""))
 
     def pending(self):
-        return self.env["sla.event"].search([("tracking_id", "=", self.tracking.id), ("notified_at", "=", False)])
+        return self.env["sla.event"].search(
+            [("tracking_id", "=", self.tracking.id), ("notified_at", "=", False)]
+        )
 
     def test_scan_commits_flags_and_events_the_notes_follow_once(self):
         self.assertEqual(self.env["sla.tracking"]._job_check_deadlines(now=BREACH_SCAN), 1)
