@@ -276,6 +276,16 @@ def test_celery_worker_runs_the_scan(registry, around_the_clock_sla, celery_work
         tracking = _env(cr)["sla.tracking"].browse(tracking_id)
         assert tracking.status == "breached"
         assert tracking.breached_at == tracking.due_at
+        assert not _breach_notes(_env(cr), [tracking_id])
+    # the follow-up job, as the scan asks a worker for it after its commit
+    result = client.send_task(
+        "workflow_celery.run_job",
+        args=[dbname, "sla.event", "_job_notify", None],
+        queue=celery_worker,
+    )
+    assert result.get(timeout=180) >= 1
+    with registry.cursor() as cr:
+        assert _breach_notes(_env(cr), [tracking_id]) == {tracking_id: 1}
 
 
 @pytest.fixture()
