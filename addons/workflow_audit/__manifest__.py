@@ -1,7 +1,7 @@
 {
     "name": "Workflow Audit Trail",
     "summary": "Immutable, partitioned, hash-chained audit log with signed checkpoints",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.0.1",
     "category": "Productivity/Workflow",
     "author": "Smart Dairy",
     "website": "https://github.com/smart-dairy/workflow-suite",

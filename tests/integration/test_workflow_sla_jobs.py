@@ -1,7 +1,9 @@
 """workflow_sla across processes, on the installed test database (env WFA_DB):
 
 * two scans running at once share the due trackings (FOR UPDATE SKIP LOCKED):
-  none is handled twice, none is left out;
+  none is handled twice, none is left out; the notifier job then notes each breach once;
+* a notifier process killed (SIGKILL) before it commits leaves its events to the next run:
+  each event is noted exactly once;
 * a Celery worker runs the scan job and the breach is committed;
 * over XML-RPC: an SLA is defined, a record starts it, the job breaches it and
   ``get_sla_status`` reports it; a malformed condition is refused with a clear error.
@@ -26,7 +28,8 @@ ODOO_PATH = os.environ.get("ODOO_PATH", "/opt/odoo17")
 ADDONS = f"{ODOO_PATH}/odoo/addons,{REPO}/addons"
 PGHOST = os.environ.get("PGHOST", "127.0.0.1")
 PGUSER = os.environ.get("PGUSER", "odoo")
-REDIS_URL = "redis://127.0.0.1:6379/5"  # this addon's Redis database
+# this addon's Redis database unless WFA_TEST_REDIS_URL names one
+REDIS_URL = os.environ.get("WFA_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 PYTHON = os.environ.get("ODOO_PYTHON", sys.executable)
 
 
@@ -128,9 +131,77 @@ def test_concurrent_scans_share_the_work(registry, around_the_clock_sla):
         env = _env(cr)
         trackings = env["sla.tracking"].browse(sorted(mine))
         assert set(trackings.mapped("status")) == {"breached"}
-        for tracking in trackings:
-            breach_messages = tracking.message_ids.filtered(lambda m: "is breached" in (m.body or ""))
-            assert len(breach_messages) == 1
+        assert not _breach_notes(env, mine), "the scans flag; the notifier job writes the notes"
+        while env["sla.event"]._job_notify(limit=1000):
+            pass
+    with registry.cursor() as cr:
+        assert _breach_notes(_env(cr), mine) == dict.fromkeys(mine, 1)
+
+
+def _breach_notes(env, tracking_ids):
+    """{tracking id: number of breach notes} of the trackings that have some."""
+    env.cr.execute(
+        """SELECT res_id, count(*) FROM mail_message
+            WHERE model = 'sla.tracking' AND res_id IN %s AND body LIKE %s GROUP BY res_id""",
+        (tuple(tracking_ids), "%is breached%"),
+    )
+    return dict(env.cr.fetchall())
+
+
+NOTIFIER = """
+import sys, time
+sys.path.insert(0, {odoo_path!r})
+import odoo
+from odoo.tools import config
+config.parse_config(["--addons-path", {addons!r}, "--db_host", {host!r}, "--db_user", {user!r}, "-d", {db!r}])
+registry = odoo.registry({db!r})
+with registry.cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {{}})
+    done = env["sla.event"]._job_notify(limit=1000)
+    env.flush_all()
+    print("noted", done, flush=True)
+    time.sleep(600)  # killed here, before its transaction commits
+"""
+
+
+def test_notifier_killed_before_commit_notes_each_event_once(registry, around_the_clock_sla, dbname):
+    sla_id, code = around_the_clock_sla
+    with registry.cursor() as cr:
+        env = _env(cr)
+        while env["sla.event"]._job_notify(limit=1000):  # nothing of other tests pending
+            pass
+        env["res.partner.category"].create([{"name": f"{code} {i}"} for i in range(5)])
+        mine = _tracking_ids(env, sla_id)
+    later = datetime.utcnow() + timedelta(hours=2)
+    with registry.cursor() as cr:
+        assert _env(cr)["sla.tracking"]._job_check_deadlines(limit=1000, now=later) >= len(mine)
+    script = NOTIFIER.format(odoo_path=ODOO_PATH, addons=ADDONS, host=PGHOST, user=PGUSER, db=dbname)
+    proc = subprocess.Popen(
+        [PYTHON, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("noted"), line
+        assert int(line.split()[1]) >= len(mine)
+        with registry.cursor() as cr:
+            env = _env(cr)
+            assert not _breach_notes(env, mine), "its notes are not committed"
+            assert env["sla.event"]._job_notify(limit=1000) == 0, "its events are locked: nobody takes them"
+    finally:
+        proc.kill()  # SIGKILL: the process dies with its transaction open
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while True:  # PostgreSQL rolls the transaction back once it sees the connection gone
+        with registry.cursor() as cr:
+            done = _env(cr)["sla.event"]._job_notify(limit=1000)
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert done >= len(mine)
+    with registry.cursor() as cr:
+        env = _env(cr)
+        assert env["sla.event"]._job_notify(limit=1000) == 0
+        assert _breach_notes(env, mine) == dict.fromkeys(mine, 1), "each event noted exactly once"
 
 
 @pytest.fixture()
@@ -205,6 +276,16 @@ def test_celery_worker_runs_the_scan(registry, around_the_clock_sla, celery_work
         tracking = _env(cr)["sla.tracking"].browse(tracking_id)
         assert tracking.status == "breached"
         assert tracking.breached_at == tracking.due_at
+        assert not _breach_notes(_env(cr), [tracking_id])
+    # the follow-up job, as the scan asks a worker for it after its commit
+    result = client.send_task(
+        "workflow_celery.run_job",
+        args=[dbname, "sla.event", "_job_notify", None],
+        queue=celery_worker,
+    )
+    assert result.get(timeout=180) >= 1
+    with registry.cursor() as cr:
+        assert _breach_notes(_env(cr), [tracking_id]) == {tracking_id: 1}
 
 
 @pytest.fixture()

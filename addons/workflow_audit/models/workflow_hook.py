@@ -1,6 +1,6 @@
 """Capture of audit entries through the suite's shared ORM hook.
 
-Entries are buffered per transaction in ``cr.precommit.data`` and written by
+Entries are buffered per transaction in ``cr.precommit.data`` (as JSON text) and written by
 one call of ``audit_log_append()`` (one multi-row INSERT) in a precommit
 callback, i.e. inside the transaction, right before COMMIT:
 
@@ -54,8 +54,8 @@ def flush_buffer(cr):
     ``workflow_audit.checkpoint_rows`` asks for a checkpoint right after its
     commit, so at most about that many entries wait for the 10-minute timer.
     """
-    rows = cr.precommit.data.pop(BUFFER_KEY, None)
-    if not rows:
+    fragments = cr.precommit.data.pop(BUFFER_KEY, None)
+    if not fragments:
         return 0
     cr.execute(
         "SELECT key, value FROM ir_config_parameter WHERE key IN %s",
@@ -64,7 +64,7 @@ def flush_buffer(cr):
     params = dict(cr.fetchall())
     slots = _int_param(params, "workflow_audit.chain_slots", 16, 1, 256)
     every = _int_param(params, "workflow_audit.checkpoint_rows", CHECKPOINT_ROWS, 0, 10**9)
-    payload = json.dumps(rows, default=_json_default, ensure_ascii=False)
+    payload = "[%s]" % ",".join(fragments)
     cr.execute("SELECT audit_log_append(%s::jsonb, %s)", [payload, slots])
     count = cr.fetchone()[0]
     if every and count:
@@ -132,6 +132,9 @@ class WorkflowHook(models.AbstractModel):
         return env.uid, (env.user.sudo().name or "")[:NAME_SIZE], ip, agent, session
 
     def _audit_push(self, rows):
+        """Buffer ``rows`` until the precommit flush, as JSON text: the rows die young
+        (serialised here, one ``json.dumps`` per ORM call) instead of living until the
+        commit as thousands of lists and dicts the garbage collector keeps walking."""
         if not rows:
             return
         cr = self.env.cr
@@ -140,28 +143,36 @@ class WorkflowHook(models.AbstractModel):
         if buffer is None:
             buffer = data[BUFFER_KEY] = []
             cr.precommit.add(lambda: flush_buffer(cr))
-        buffer.extend(rows)
+        buffer.append(json.dumps(rows, default=_json_default, ensure_ascii=False)[1:-1])
 
     def _audit_rows(self, records, action, old=None, new=None, names=None, companies=None, extra=None):
         uid, uname, ip, agent, session = self._audit_context()
         names = names if names is not None else self._audit_names(records)
         companies = companies if companies is not None else self._audit_companies(records)
+        # one pass, no allocation beyond the row itself in the common case (every
+        # audited field changed): this loop runs once per audited record
         rows = []
+        append = rows.append
+        model = records._name
+        extra = extra or {}
+        no_link = (None, None)
+        is_update = action == "update"
         for rid in records._ids:
             before = old.get(rid) if old is not None else None
             after = new.get(rid) if new is not None else None
-            if action == "update":
-                changed = [f for f in after if before.get(f) != after[f]]
+            if is_update:
+                changed = [f for f, value in after.items() if before.get(f) != value]
                 if not changed:
                     continue
-                before = {f: before.get(f) for f in changed}
-                after = {f: after[f] for f in changed}
+                if len(changed) != len(after) or len(before) != len(after):
+                    before = {f: before.get(f) for f in changed}
+                    after = {f: after[f] for f in changed}
             else:
                 changed = sorted((after or before or {}).keys())
-            instance, approval = (extra or {}).get(rid, (None, None))
-            rows.append(
+            instance, approval = extra.get(rid, no_link)
+            append(
                 [
-                    records._name,
+                    model,
                     rid,
                     names.get(rid),
                     action,

@@ -6,3 +6,4 @@ from . import sla_tracking
 from . import workflow_hook
 from . import resource_calendar
 from . import resource_calendar_leaves
+from . import sla_event

@@ -4,7 +4,7 @@ from collections import defaultdict
 from markupsafe import Markup, escape
 from psycopg2.extras import execute_values
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
@@ -21,6 +21,7 @@ STATUSES = [
     ("cancelled", "Cancelled"),
 ]
 OPEN = ("active", "paused", "breached")
+RECORD_MARK, DUE_MARK = "\x00record\x00", "\x00due\x00"
 
 
 def _dt(value):
@@ -492,7 +493,8 @@ class SlaTracking(models.Model):
         return len(ids)
 
     def _sla_process_checkpoints(self, now):
-        """Apply every checkpoint reached by ``now`` (set-based update) and notify."""
+        """Apply every checkpoint reached by ``now`` (set-based update) and record the
+        events it raises (one insert); ``sla.event._job_notify`` notifies them after commit."""
         rows, events = [], []
         steps_by_sla = {}
         for rec in self:
@@ -575,8 +577,8 @@ class SlaTracking(models.Model):
                     "write_uid",
                 ]
             )
-        if events:
-            self._sla_notify(events)
+        # notified by sla.event._job_notify once these flags are committed
+        self.env["sla.event"]._sla_record(events, now)
         return len(rows)
 
     # ------------------------------------------------------------------
@@ -598,32 +600,50 @@ class SlaTracking(models.Model):
             users |= self.team_id.manager_id
         return users.filtered(lambda u: u.active)
 
-    def _sla_message(self, kind, info):
+    def _sla_message(self, kind, info, cache=None):
+        """The event's sentence.  ``cache`` (a dict kept for a batch) holds what does not
+        depend on the tracking: the translated sentence per (SLA, event, language, time zone)
+        and the formatted due dates, so a batch composes each of them once."""
         self.ensure_one()
-        # the due date in the business hours' time zone, as the people who work them read it
-        tz = self.sla_id._calendar().tz or self.env.user.tz or "UTC"
-        values = {
-            "sla": self.sla_id.name,
-            "record": self.record_name
-            or "%s #%s" % (self.sla_id.model_id.name or self.model_name, self.record_id),
-            "due": "%s (%s)" % (format_datetime(self.env, self.due_at, tz=tz, dt_format="short"), tz)
-            if self.due_at
-            else _("no due date"),
-        }
-        if kind == "warning":
-            return _(
-                "SLA %(sla)s on %(record)s: %(pct)s%% of the target used, due %(due)s.",
-                pct=round(info),
-                **values,
+        cache = {} if cache is None else cache
+        sla = self.sla_id
+        lang = self.env.lang
+        tz = cache.get(("tz", sla.id))
+        if tz is None:
+            # the due date in the business hours' time zone, as the people who work them read it
+            tz = cache[("tz", sla.id)] = sla._calendar().tz or self.env.user.tz or "UTC"
+        level = round(info) if kind == "warning" else (info.id if kind == "escalation" else None)
+        key = ("sentence", sla.id, kind, level, lang, tz)
+        sentence = cache.get(key)
+        if sentence is None:
+            # placeholders no name can contain (PostgreSQL text holds no NUL character)
+            values = {"sla": sla.name, "record": RECORD_MARK, "due": DUE_MARK}
+            if kind == "warning":
+                sentence = _(
+                    "SLA %(sla)s on %(record)s: %(pct)s%% of the target used, due %(due)s.",
+                    pct=round(info),
+                    **values,
+                )
+            elif kind == "breach":
+                sentence = _("SLA %(sla)s on %(record)s is breached: it was due %(due)s.", **values)
+            else:
+                sentence = _(
+                    "SLA %(sla)s on %(record)s escalated (%(pct)s%% of the target, due %(due)s).",
+                    pct=round(info.elapsed_percent),
+                    **values,
+                )
+                sentence = "%s %s" % (sentence, info.note) if info.note else sentence
+            cache[key] = sentence
+        due_key = ("due", lang, tz, self.due_at)
+        due = cache.get(due_key)
+        if due is None:
+            due = cache[due_key] = (
+                "%s (%s)" % (format_datetime(self.env, self.due_at, tz=tz, dt_format="short"), tz)
+                if self.due_at
+                else _("no due date")
             )
-        if kind == "breach":
-            return _("SLA %(sla)s on %(record)s is breached: it was due %(due)s.", **values)
-        message = _(
-            "SLA %(sla)s on %(record)s escalated (%(pct)s%% of the target, due %(due)s).",
-            pct=round(info.elapsed_percent),
-            **values,
-        )
-        return "%s %s" % (message, info.note) if info.note else message
+        record = self.record_name or "%s #%s" % (sla.model_id.name or self.model_name, self.record_id)
+        return sentence.replace(RECORD_MARK, record).replace(DUE_MARK, due)
 
     def _sla_notify(self, events):
         """``events``: [(tracking, 'warning'|'breach'|'escalation', percent|None|step)].
@@ -631,19 +651,23 @@ class SlaTracking(models.Model):
         An event another channel takes (``_sla_notify_elsewhere``: workflow_sla_alerts raises
         an alert of the definition's alert rule) is not posted.  Otherwise events with
         recipients are posted on the record (mail notification) and events nobody is
-        responsible for are logged in one batch per model.  Breaches and escalations also give
+        responsible for are logged as one internal note per document and batch (its sentences
+        one per line), all notes of a model in one INSERT (``_sla_log_notes``).  Called by
+        ``sla.event._job_notify`` once the scan has committed the flags.  Breaches and escalations also give
         their recipients a to-do (one insert for the batch)."""
         activity_type = self.env.ref("workflow_sla.mail_activity_sla", raise_if_not_found=False)
         hosts = self._sla_hosts(self.browse([rec.id for rec, _kind, _info in events]))
-        logs = defaultdict(dict)  # (model, subject) -> {res_id: body}
+        logs = defaultdict(lambda: defaultdict(list))  # (model, subject) -> {res_id: [sentence]}
         activities = {}  # (model, res_id, user id) -> values
+        sentences = {}
+        subjects = {"warning": _("SLA warning"), "other": _("SLA breach")}
         for rec, kind, info in events:
             step = info if kind == "escalation" else None
-            message = rec._sla_message(kind, info)
+            message = rec._sla_message(kind, info, sentences)
             users = rec._sla_recipients(step)
             host = hosts[rec.id]
             if not rec._sla_notify_elsewhere(kind, info, message, host):
-                subject = _("SLA warning") if kind == "warning" else _("SLA breach")
+                subject = subjects["warning" if kind == "warning" else "other"]
                 if users:
                     host.with_context(mail_notify_force_send=False).message_post(
                         body=message,
@@ -653,12 +677,7 @@ class SlaTracking(models.Model):
                         subtype_xmlid="mail.mt_comment",
                     )
                 else:
-                    bodies = logs[(host._name, subject)]
-                    bodies[host.id] = (
-                        bodies[host.id] + Markup("<br/>") + escape(message)
-                        if host.id in bodies
-                        else escape(message)
-                    )
+                    logs[(host._name, subject)][host.id].append(message)
             breach_step = kind == "breach" and 100.0 in rec.sla_id.escalation_step_ids.mapped(
                 "elapsed_percent"
             )
@@ -677,13 +696,66 @@ class SlaTracking(models.Model):
                         "user_id": user.id,
                         "date_deadline": fields.Date.context_today(rec),
                     }
-        for (model_name, subject), bodies in logs.items():
-            self.env[model_name].sudo().browse(list(bodies))._message_log_batch(bodies, subject=subject)
+        for (model_name, subject), sentences_by_id in logs.items():
+            self._sla_log_notes(model_name, sentences_by_id, subject)
         if activities:
             # one insert for the batch; the message or alert already notified the users
             self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
                 list(activities.values())
             )
+
+    @api.model
+    def _sla_log_notes(self, model_name, sentences_by_id, subject):
+        """Log one internal note per document (its sentences one per line) in one INSERT.
+
+        What ``_message_log_batch`` writes (same author, reply-to, subtype, type and
+        message id for the batch), without Odoo's HTML sanitiser on every row: the body is
+        built here from plain text, every sentence escaped (the SLA, record and step names
+        are user input), so the markup holds nothing but ``<p>`` and ``<br>``.  Private:
+        the caller decides who is notified, as for ``_message_log_batch``."""
+        if not sentences_by_id:
+            return
+        Thread = self.env[model_name].sudo()
+        author_id, email_from = Thread._message_compute_author(None, None, raise_on_email=False)
+        reply_to = self.env["mail.thread"].sudo()._notify_get_reply_to(default=email_from)[False]
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        message_id = tools.generate_tracking_message_id("message-notify")
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = [
+            (
+                res_id,
+                Markup("<p>%s</p>") % Markup("<br>").join(escape(s) for s in sentences),
+                model_name,
+                subject,
+                author_id,
+                email_from,
+                reply_to,
+                message_id,
+                subtype_id,
+                now,
+                uid,
+                now,
+                uid,
+                now,
+            )
+            for res_id, sentences in sentences_by_id.items()
+        ]
+        self.env.flush_all()
+        execute_values(
+            self.env.cr,
+            """INSERT INTO mail_message (res_id, body, model, subject, author_id, email_from, reply_to,
+                   message_id, subtype_id, date, create_uid, create_date, write_uid, write_date,
+                   message_type, is_internal, email_add_signature)
+               VALUES %s""",
+            rows,
+            template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'notification', true, false)",
+            page_size=1000,
+        )
+        # what mail.message's create invalidates on the documents
+        Thread.browse(list(sentences_by_id)).invalidate_recordset(
+            ["message_ids", "message_needaction", "message_needaction_counter"]
+        )
 
     @api.model
     def _sla_hosts(self, trackings):

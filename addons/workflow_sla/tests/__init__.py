@@ -7,3 +7,4 @@ from . import test_sla_reporting
 from . import test_sla_bad_domain
 from . import test_sla_display
 from . import test_tour
+from . import test_sla_notes

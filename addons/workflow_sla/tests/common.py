@@ -8,6 +8,15 @@ def utc(*args):
     return datetime(*args)
 
 
+def scan_and_notify(env, now, limit=500):
+    """One run of the scan job, then the notifier job it wakes once its flags are
+    committed (``sla.event._job_notify``), until no event is pending."""
+    done = env["sla.tracking"]._job_check_deadlines(limit=limit, now=now)
+    while env["sla.event"]._job_notify(now=now):
+        pass
+    return done
+
+
 class SlaCase(TransactionCase):
     """A Brussels calendar Mon-Fri 08:00-12:00 and 13:00-17:00 (8 h a day)."""
 

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import SlaPartnerCase, utc
+from .common import SlaPartnerCase, scan_and_notify, utc
 
 
 @tagged("post_install", "-at_install")
@@ -47,7 +47,7 @@ class TestSlaScan(SlaPartnerCase):
         )
 
     def scan(self, now):
-        return self.env["sla.tracking"]._job_check_deadlines(limit=500, now=now)
+        return scan_and_notify(self.env, now)
 
     def sla_messages(self):
         return self.partner.message_ids.filtered(lambda m: "SLA" in (m.body or ""))

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.workflow_sla.tests.common import SlaPartnerCase, utc
+from odoo.addons.workflow_sla.tests.common import SlaPartnerCase, scan_and_notify, utc
 
 
 @tagged("post_install", "-at_install")
@@ -35,7 +35,7 @@ class TestSlaAlerts(SlaPartnerCase):
             }
         )
         partner = self._late_partner()
-        self.env["sla.tracking"]._job_check_deadlines(now=utc(2026, 3, 2, 14, 0))
+        scan_and_notify(self.env, utc(2026, 3, 2, 14, 0))
         alert = self._alerts(partner)
         self.assertEqual(alert.mapped("severity"), ["critical"])
         self.assertEqual(alert.rule_id.code, "sla_test_rule")
@@ -47,7 +47,7 @@ class TestSlaAlerts(SlaPartnerCase):
     def test_without_an_alert_rule_the_chatter_notifies(self):
         self.assertFalse(self.sla_high.alert_rule_id)
         partner = self._late_partner()
-        self.env["sla.tracking"]._job_check_deadlines(now=utc(2026, 3, 2, 14, 0))
+        scan_and_notify(self.env, utc(2026, 3, 2, 14, 0))
         self.assertFalse(self._alerts(partner))
         self.assertTrue(self._breached(partner))
 

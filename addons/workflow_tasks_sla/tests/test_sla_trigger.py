@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.workflow_sla.tests.common import SlaPartnerCase, utc
+from odoo.addons.workflow_sla.tests.common import SlaPartnerCase, scan_and_notify, utc
 
 
 @tagged("post_install", "-at_install")
@@ -29,14 +29,14 @@ class TestSlaTrigger(SlaPartnerCase):
                 {"name": "Key account", "ref": "T-9", "is_company": True}
             )
         Task = self.env["task.automation.task"]
-        self.env["sla.tracking"]._job_check_deadlines(limit=500, now=utc(2026, 3, 2, 10, 59))
+        scan_and_notify(self.env, utc(2026, 3, 2, 10, 59))
         self.assertFalse(Task.search([("record_id", "=", partner.id)]), "no warning yet, no task")
         with freeze_time(utc(2026, 3, 2, 11, 0)):
-            self.env["sla.tracking"]._job_check_deadlines(limit=500, now=utc(2026, 3, 2, 11, 0))
+            scan_and_notify(self.env, utc(2026, 3, 2, 11, 0))
         task = Task.search([("rule_id", "=", warn.id), ("record_id", "=", partner.id)])
         self.assertEqual((task.name, task.user_id), ("Chase Key account", self.agent))
         self.assertFalse(Task.search([("rule_id", "in", (other | breach).ids)]), "other SLA / no breach yet")
         with freeze_time(utc(2026, 3, 2, 14, 0)):
-            self.env["sla.tracking"]._job_check_deadlines(limit=500, now=utc(2026, 3, 2, 14, 0))
+            scan_and_notify(self.env, utc(2026, 3, 2, 14, 0))
         self.assertEqual(len(Task.search([("rule_id", "=", breach.id), ("record_id", "=", partner.id)])), 1)
         self.assertEqual(len(Task.search([("rule_id", "=", warn.id)])), 1, "the 75 % warning: no duplicate")

@@ -5,7 +5,7 @@ from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.workflow_automation.tests.http_listener import HttpListener
-from odoo.addons.workflow_sla.tests.common import SlaPartnerCase, utc
+from odoo.addons.workflow_sla.tests.common import SlaPartnerCase, scan_and_notify, utc
 
 
 @tagged("post_install", "-at_install")
@@ -32,7 +32,7 @@ class TestSlaEvents(SlaPartnerCase):
             partner = self.env["res.partner"].create(
                 {"name": "Hooked", "ref": "T-41", "is_company": True, "user_id": self.agent.id}
             )
-        self.env["sla.tracking"]._job_check_deadlines(now=utc(2026, 3, 2, 14, 0))
+        scan_and_notify(self.env, utc(2026, 3, 2, 14, 0))
         self.env["workflow.job"].run_job("workflow.webhook.message", "_job_deliver")
         payloads = [
             Webhook(self.endpoint.secret).verify(r["body"], r["headers"]) for r in self.listener.requests
