@@ -8,16 +8,21 @@ otherwise).  Sending is claimed row by row:
 1. ``UPDATE ... SET status='sending', claimed_at=now() WHERE status IN
    ('pending','retry') ... FOR UPDATE SKIP LOCKED RETURNING id`` and commit:
    no other worker picks the row up any more;
-2. send, with the notification's idempotency key (``Idempotency-Key`` header
-   for the HTTP gateways, ``Message-Id`` for email, the bus row is written in
-   the same transaction as the status);
-3. record ``sent``/``delivered`` or the error (retry with backoff, ``failed``
-   after the last attempt) and commit.
+2. in-app and email notifications of the batch as a set, in one savepoint: the
+   bus rows by one INSERT, the emails (``Message-Id`` = idempotency key) by one
+   ``create``, the statuses by one UPDATE, then one commit.  When that savepoint
+   fails, each notification is delivered again alone in its own savepoint, so a
+   bad one is recorded for retry without blocking or duplicating the others;
+3. SMS / push, one after the other: the HTTP post (``Idempotency-Key`` header),
+   then ``sent``/``delivered`` or the error (retry with backoff, ``failed``
+   after the last attempt) recorded and committed before the next post.
 
-A worker that dies between 2 and 3 leaves the row in ``sending``; the sweeper
-puts it back to ``retry`` after the lease (``workflow_alerts.claim_lease_seconds``).
-That window is at-least-once: the gateway receives the same idempotency key
-twice and is expected to drop the second request.  Everything else is exactly once.
+A worker that dies after the claim leaves its unfinished rows in ``sending``;
+the sweeper puts them back to ``retry`` after the lease
+(``workflow_alerts.claim_lease_seconds``).  For the one SMS / push posted but not
+yet recorded, that window is at-least-once: the gateway receives the same
+idempotency key twice and is expected to drop the second request.  Everything
+else is exactly once (in-app and email rows are committed with their status).
 """
 
 import logging
@@ -320,38 +325,167 @@ class AlertNotification(models.Model):
         if auto_commit:
             # the claim must be visible to every worker before anything leaves the building
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        queued_mail = False
-        gateways = {"bus": {}}
         notifications = self.browse(ids)
-        # in-app and email hand-over are rows of this transaction: exactly once, one commit for all;
-        # HTTP gateways are outside effects: the outcome of each is committed before the next
+        # in-app and email hand-over are rows of this transaction: exactly once, set-based, one commit
         local = notifications.filtered(lambda n: n.channel in TRANSACTIONAL_CHANNELS)
-        for notification in local + (notifications - local):
+        queued_mail = local._deliver_local()
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        # HTTP gateways are outside effects: the outcome of each is committed before the next is sent
+        gateways = {}
+        for notification in notifications - local:
             try:
-                with self.env.cr.savepoint():
-                    status = notification._send_now(gateways)
-                    queued_mail = queued_mail or status == "queued"
-                    notification._record_success(status)
+                status = notification._send_now(gateways)
+                notification._record_success(status)
             except DeliveryError as exc:
-                gateways["bus"].pop(notification.id, None)
                 notification._record_failure(str(exc), exc.permanent, exc.code)
             except Exception as exc:  # anything else is recorded and retried, never lost
-                gateways["bus"].pop(notification.id, None)
                 _logger.exception("alert notification %s failed", notification.id)
                 notification._record_failure("%s: %s" % (type(exc).__name__, exc), False, "internal")
-            if notification == local[-1:]:
-                # one bus message list (one NOTIFY after commit) for every in-app notification
-                self.env["bus.bus"].sudo()._sendmany(list(gateways["bus"].values()))
-                if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-            elif auto_commit and notification.channel not in TRANSACTIONAL_CHANNELS:
-                # one external send's outcome is durable before the next is sent
+            if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if queued_mail:
             self._trigger_mail_queue()
         if len(ids) >= limit:
             self._enqueue_delivery()  # more may be waiting: chain the next batch
         return len(ids)
+
+    def _deliver_local(self):
+        """Deliver claimed in-app and email notifications as a set; return whether mail was queued.
+
+        One savepoint for the batch: the emails created by one ``create``, the bus messages by one
+        INSERT, the statuses by one UPDATE.  When anything in it fails, the savepoint is rolled
+        back (nothing of the batch stays) and each notification is delivered alone in its own
+        savepoint, so a bad one is recorded for retry and never blocks or duplicates the others.
+        """
+        if not self:
+            return False
+        try:
+            with self.env.cr.savepoint():
+                return self._deliver_local_set()
+        except Exception:  # the batch failed as a whole: find the culprit one by one
+            _logger.warning(
+                "alert notifications %s: the batch failed, delivering one by one", self.ids, exc_info=True
+            )
+        queued = False
+        for notification in self:
+            try:
+                with self.env.cr.savepoint():
+                    queued = notification._deliver_local_set() or queued
+            except DeliveryError as exc:
+                notification._record_failure(str(exc), exc.permanent, exc.code)
+            except Exception as exc:  # recorded and retried, never lost
+                _logger.exception("alert notification %s failed", notification.id)
+                notification._record_failure("%s: %s" % (type(exc).__name__, exc), False, "internal")
+        return queued
+
+    def _deliver_local_set(self):
+        """The bus messages, the emails and the statuses of in-app/email notifications ``self``,
+        written as sets (raises on the first failure; the caller's savepoint undoes it all)."""
+        in_app = self.filtered(lambda n: n.channel == "in_app")
+        emails = self - in_app
+        if in_app:
+            self.env["bus.bus"].sudo()._sendmany(in_app._bus_messages())
+        # status per notification (and the email created for it); failures of single notifications
+        outcome = dict.fromkeys(in_app.ids, ("sent", None))
+        if emails:
+            outcome.update(emails._queue_emails())
+        self._record_batch_success(outcome)
+        return any(status == "queued" for status, _mail in outcome.values())
+
+    def _bus_messages(self):
+        messages = []
+        for notification in self:
+            severity = notification.alert_id.severity or ("critical" if notification.is_escalation else "warning")
+            messages.append(
+                [
+                    notification.recipient_id.partner_id,
+                    "simple_notification",
+                    {
+                        "title": notification.subject,
+                        "message": notification.body or "",
+                        "sticky": severity in ("critical", "urgent"),
+                        "type": BUS_TYPES.get(severity, "warning"),
+                    },
+                ]
+            )
+        return messages
+
+    def _queue_emails(self):
+        """Hand the emails of ``self`` to Odoo's mail queue, each once (Message-Id = idempotency key).
+
+        Returns ``{notification id: (status, new mail id or None)}``.  The emails not made yet are
+        created by one ``create``; one made by an earlier attempt is put back in the queue.
+        """
+        outcome = {}
+        again = self.filtered("mail_id")
+        for notification in again:
+            mail = notification.mail_id.sudo()
+            if mail.state in ("exception", "cancel"):
+                mail.mark_outgoing()
+            outcome[notification.id] = ("sent" if mail.state == "sent" else "queued", None)
+        new = self - again
+        if new:
+            email_from = self._email_from()
+            mails = (
+                self.env["mail.mail"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "subject": notification.subject,
+                            "body_html": Markup("<p>%s</p>")
+                            % Markup("<br/>").join(
+                                escape(line) for line in (notification.body or "").split("\n")
+                            ),
+                            "email_to": notification.recipient_address,
+                            "email_from": email_from.get(notification.company_id) or False,
+                            "message_id": notification._message_id(),
+                            "auto_delete": False,
+                        }
+                        for notification in new
+                    ]
+                )
+            )
+            for notification, mail in zip(new, mails, strict=True):
+                outcome[notification.id] = ("queued", mail.id)
+        return outcome
+
+    def _email_from(self):
+        """The sender of the alert emails of ``self``, per company."""
+        param = self.env["ir.config_parameter"].sudo().get_param("workflow_alerts.email_from")
+        return {
+            company: param or company.email_formatted or self.env.company.email_formatted
+            for company in self.company_id
+        }
+
+    def _record_batch_success(self, outcome):
+        """One UPDATE for ``{id: (status, mail id or None)}``: status, sent time, email, no error."""
+        if not outcome:
+            return
+        ids = list(outcome)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE alert_notification n
+                  SET status = v.status, mail_id = COALESCE(v.mail_id, n.mail_id),
+                      sent_at = CASE WHEN v.status IN %s THEN %s ELSE n.sent_at END,
+                      error_message = NULL, error_code = NULL, next_attempt_at = NULL,
+                      write_uid = %s, write_date = %s
+                 FROM unnest(%s::int[], %s::varchar[], %s::int[]) AS v(id, status, mail_id)
+                WHERE n.id = v.id""",
+            (
+                SENT_STATES,
+                fields.Datetime.now(),
+                self.env.uid,
+                fields.Datetime.now(),
+                ids,
+                [outcome[i][0] for i in ids],
+                [outcome[i][1] for i in ids],
+            ),
+        )
+        self.browse(ids).invalidate_recordset(
+            ["status", "mail_id", "sent_at", "error_message", "error_code", "next_attempt_at", "write_uid", "write_date"]
+        )
 
     def _send_now(self, gateways):
         self.ensure_one()
@@ -387,58 +521,6 @@ class AlertNotification(models.Model):
                 )
 
     # -- channels -------------------------------------------------------------
-    def _send_in_app(self, gateways):
-        """A bus message to the recipient's partner, shown at once by the web client.
-
-        The bus rows of the batch are written in the same transaction as the statuses: exactly once.
-        """
-        partner = self.recipient_id.partner_id
-        severity = self.alert_id.severity or ("critical" if self.is_escalation else "warning")
-        gateways["bus"][self.id] = [
-            partner,
-            "simple_notification",
-            {
-                "title": self.subject,
-                "message": self.body or "",
-                "sticky": severity in ("critical", "urgent"),
-                "type": BUS_TYPES.get(severity, "warning"),
-            },
-        ]
-        return "sent"
-
-    def _send_email(self, gateways):
-        """Hand the email to Odoo's mail queue once (Message-Id = idempotency key)."""
-        mail = self.mail_id.sudo()
-        if mail:
-            if mail.state in ("exception", "cancel"):
-                mail.mark_outgoing()
-            return "sent" if mail.state == "sent" else "queued"
-        params = self.env["ir.config_parameter"].sudo()
-        email_from = (
-            params.get_param("workflow_alerts.email_from")
-            or self.company_id.email_formatted
-            or self.env.company.email_formatted
-        )
-        body = Markup("<p>%s</p>") % Markup("<br/>").join(
-            escape(line) for line in (self.body or "").split("\n")
-        )
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                {
-                    "subject": self.subject,
-                    "body_html": body,
-                    "email_to": self.recipient_address,
-                    "email_from": email_from or False,
-                    "message_id": self._message_id(),
-                    "auto_delete": False,
-                }
-            )
-        )
-        self.mail_id = mail
-        return "queued"
-
     def _message_id(self):
         return "<alert-%s@workflow-alerts>" % self.idempotency_key
 
