@@ -332,11 +332,12 @@ class AlertNotification(models.Model):
         if auto_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         # HTTP gateways are outside effects: the outcome of each is committed before the next is sent
-        gateways = {}
-        for notification in notifications - local:
+        external = notifications - local
+        requests = external._http_requests()  # read once: each commit empties the ORM cache
+        for notification in external:
             try:
-                status = notification._send_now(gateways)
-                notification._record_success(status)
+                status = notification._send_http(requests[notification.id])
+                self._record_batch_success({notification.id: (status, None)})
             except DeliveryError as exc:
                 notification._record_failure(str(exc), exc.permanent, exc.code)
             except Exception as exc:  # anything else is recorded and retried, never lost
@@ -464,41 +465,44 @@ class AlertNotification(models.Model):
         if not outcome:
             return
         ids = list(outcome)
+        now = fields.Datetime.now()
         self.env.flush_all()
         self.env.cr.execute(
             """UPDATE alert_notification n
                   SET status = v.status, mail_id = COALESCE(v.mail_id, n.mail_id),
                       sent_at = CASE WHEN v.status IN %s THEN %s ELSE n.sent_at END,
+                      delivered_at = CASE WHEN v.status = 'delivered' THEN %s ELSE n.delivered_at END,
                       error_message = NULL, error_code = NULL, next_attempt_at = NULL,
                       write_uid = %s, write_date = %s
                  FROM unnest(%s::int[], %s::varchar[], %s::int[]) AS v(id, status, mail_id)
                 WHERE n.id = v.id""",
             (
                 SENT_STATES,
-                fields.Datetime.now(),
+                now,
+                now,
                 self.env.uid,
-                fields.Datetime.now(),
+                now,
                 ids,
                 [outcome[i][0] for i in ids],
                 [outcome[i][1] for i in ids],
             ),
         )
         self.browse(ids).invalidate_recordset(
-            ["status", "mail_id", "sent_at", "error_message", "error_code", "next_attempt_at", "write_uid", "write_date"]
+            [
+                "status",
+                "mail_id",
+                "sent_at",
+                "delivered_at",
+                "error_message",
+                "error_code",
+                "next_attempt_at",
+                "write_uid",
+                "write_date",
+            ]
         )
 
-    def _send_now(self, gateways):
-        self.ensure_one()
-        return getattr(self, "_send_%s" % self.channel)(gateways)
-
     def _record_success(self, status):
-        now = fields.Datetime.now()
-        vals = {"status": status, "error_message": False, "error_code": False, "next_attempt_at": False}
-        if status in SENT_STATES:
-            vals["sent_at"] = now
-        if status == "delivered":
-            vals["delivered_at"] = now
-        self.write(vals)
+        self._record_batch_success(dict.fromkeys(self.ids, (status, None)))
 
     def _record_failure(self, error, permanent=False, code="internal"):
         params = self.env["ir.config_parameter"].sudo()
@@ -524,33 +528,43 @@ class AlertNotification(models.Model):
     def _message_id(self):
         return "<alert-%s@workflow-alerts>" % self.idempotency_key
 
-    def _send_sms(self, gateways):
-        return self._send_http(gateways)
+    def _http_requests(self):
+        """``{id: (gateway request, payload, headers)}`` of SMS / push notifications ``self``, or
+        ``{id: DeliveryError}`` when no gateway is set up for one."""
+        gateways = {}
+        requests = {}
+        for notification in self:
+            key = (notification.channel, notification.company_id)
+            if key not in gateways:
+                gateway = self.env["alert.gateway"].sudo()._for_channel(*key)
+                gateways[key] = gateway._request() if gateway else None
+            gateway = gateways[key]
+            if not gateway:
+                requests[notification.id] = DeliveryError(
+                    _("No active %s gateway is configured.", notification.channel),
+                    permanent=True,
+                    code="no_gateway",
+                )
+                continue
+            payload = {
+                "channel": notification.channel,
+                "to": notification.recipient_address,
+                "subject": notification.subject,
+                "message": notification.body,
+                "idempotency_key": notification.idempotency_key,
+                "alert_id": notification.alert_id.id or None,
+            }
+            requests[notification.id] = (gateway, payload, {"Idempotency-Key": notification.idempotency_key})
+        return requests
 
-    def _send_push(self, gateways):
-        return self._send_http(gateways)
-
-    def _send_http(self, gateways):
-        if self.channel not in gateways:
-            gateways[self.channel] = (
-                self.env["alert.gateway"].sudo()._for_channel(self.channel, self.company_id)
-            )
-        gateway = gateways[self.channel]
-        if not gateway:
-            raise DeliveryError(
-                _("No active %s gateway is configured.", self.channel), permanent=True, code="no_gateway"
-            )
-        payload = {
-            "channel": self.channel,
-            "to": self.recipient_address,
-            "subject": self.subject,
-            "message": self.body,
-            "idempotency_key": self.idempotency_key,
-            "alert_id": self.alert_id.id or None,
-        }
+    def _send_http(self, request):
+        """Post one prepared request (see ``_http_requests``); return ``sent`` or ``delivered``."""
+        if isinstance(request, DeliveryError):
+            raise request
+        gateway, payload, headers = request
         try:
             # the outgoing-HTTP guard: allow-listed host, checked address, no redirect, bounded answer
-            result = gateway._post(payload, {"Idempotency-Key": self.idempotency_key})
+            result = gateway._post(self.env, payload, headers)
         except OutgoingHttpRefused as exc:
             raise DeliveryError(exc.args[0], permanent=True, code="host_blocked") from exc
         if result.error:
