@@ -397,7 +397,9 @@ class AlertNotification(models.Model):
     def _bus_messages(self):
         messages = []
         for notification in self:
-            severity = notification.alert_id.severity or ("critical" if notification.is_escalation else "warning")
+            severity = notification.alert_id.severity or (
+                "critical" if notification.is_escalation else "warning"
+            )
             messages.append(
                 [
                     notification.recipient_id.partner_id,
@@ -623,7 +625,15 @@ class AlertNotification(models.Model):
                 (now, self.env.uid, now, sent.ids),
             )
             self.invalidate_model(
-                ["status", "sent_at", "error_message", "error_code", "next_attempt_at", "write_uid", "write_date"]
+                [
+                    "status",
+                    "sent_at",
+                    "error_message",
+                    "error_code",
+                    "next_attempt_at",
+                    "write_uid",
+                    "write_date",
+                ]
             )
         failed = (mails - sent).filtered(lambda mail: mail.state == "exception")
         if failed:

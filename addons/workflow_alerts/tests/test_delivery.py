@@ -279,7 +279,9 @@ class TestDelivery(AlertCase):
         self.assertEqual(set(bad.mapped("status")), {"retry"})
         self.assertTrue(all("refused by the test trigger" in n.error_message for n in bad))
         self.assertFalse(bad.mail_id)
-        self.assertTrue(all(n.next_attempt_at > fields.Datetime.now() for n in bad), "retried after a backoff")
+        self.assertTrue(
+            all(n.next_attempt_at > fields.Datetime.now() for n in bad), "retried after a backoff"
+        )
         self.env.cr.execute("DROP TRIGGER wfa_test_poison_mail ON mail_message")
         self.env.cr.execute("DROP TRIGGER wfa_test_poison_bus ON bus_bus")
         self.assertEqual(self.deliver(), 0, "the good ones are not sent again, the bad ones wait")
@@ -292,9 +294,7 @@ class TestDelivery(AlertCase):
             self.assertEqual(len(self.env["bus.bus"].search([("message", "ilike", note.subject)])), 1)
         emails = notes.filtered(lambda n: n.channel == "email")
         self.assertEqual(len(emails.mail_id), 3)
-        self.assertEqual(
-            sorted(emails.mail_id.mapped("message_id")), sorted(n._message_id() for n in emails)
-        )
+        self.assertEqual(sorted(emails.mail_id.mapped("message_id")), sorted(n._message_id() for n in emails))
         self.process_mail_queue(emails)
         self.assertTrue(self.sink.wait_for(3, timeout=10))
         self.assertEqual(
@@ -310,7 +310,9 @@ class TestDelivery(AlertCase):
         rule.digest_threshold = 0
         statements = {}
         for size in (4, 40):
-            partners = self.env["res.partner"].create([{"name": "Tank %s-%02d" % (size, i)} for i in range(size)])
+            partners = self.env["res.partner"].create(
+                [{"name": "Tank %s-%02d" % (size, i)} for i in range(size)]
+            )
             notes = self.Rule.raise_alert(rule, records=partners).notification_ids
             self.assertEqual(len(notes), 2 * size)
             self.env.flush_all()
