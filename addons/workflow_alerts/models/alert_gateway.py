@@ -1,9 +1,36 @@
+from dataclasses import dataclass
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 ALLOWED_HOSTS_PARAM = "workflow_alerts.gateway_allowed_hosts"
 # what only an administrator may set: where alerts (names, phone numbers, texts) go, and the secret sent there
 ADMIN_FIELDS = ("url", "token")
+
+
+@dataclass(frozen=True)
+class GatewayRequest:
+    """A gateway's address and credentials, detached from the ORM."""
+
+    name: str
+    url: str
+    token: str
+    timeout: float
+    purpose: str
+
+    def _post(self, env, payload, headers):
+        """POST through the suite's outgoing-HTTP guard (allow-list, checked address, no redirect)."""
+        headers = dict(headers)
+        if self.token:
+            headers["Authorization"] = "Bearer %s" % self.token
+        return env["workflow.http"]._post(
+            self.url,
+            json=payload,
+            headers=headers,
+            timeout=self.timeout,
+            purpose=self.purpose,
+            param=ALLOWED_HOSTS_PARAM,
+        )
 
 
 class AlertGateway(models.Model):
@@ -85,17 +112,18 @@ class AlertGateway(models.Model):
     def _post(self, payload, headers):
         """POST ``payload`` to this gateway through the guard; returns an ``http_guard.Result``."""
         self.ensure_one()
-        headers = dict(headers)
-        token = self.sudo().token
-        if token:
-            headers["Authorization"] = "Bearer %s" % token
-        return self.env["workflow.http"]._post(
-            self.url,
-            json=payload,
-            headers=headers,
+        return self._request()._post(self.env, payload, headers)
+
+    def _request(self):
+        """What a POST to this gateway needs, read once (a batch of sends commits after each one,
+        which empties the ORM cache): a :class:`GatewayRequest`."""
+        self.ensure_one()
+        return GatewayRequest(
+            name=self.name,
+            url=self.url,
+            token=self.sudo().token or "",
             timeout=self.timeout,
             purpose=self._purpose(self.channel),
-            param=ALLOWED_HOSTS_PARAM,
         )
 
     @api.model

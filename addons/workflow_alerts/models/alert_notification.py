@@ -8,16 +8,21 @@ otherwise).  Sending is claimed row by row:
 1. ``UPDATE ... SET status='sending', claimed_at=now() WHERE status IN
    ('pending','retry') ... FOR UPDATE SKIP LOCKED RETURNING id`` and commit:
    no other worker picks the row up any more;
-2. send, with the notification's idempotency key (``Idempotency-Key`` header
-   for the HTTP gateways, ``Message-Id`` for email, the bus row is written in
-   the same transaction as the status);
-3. record ``sent``/``delivered`` or the error (retry with backoff, ``failed``
-   after the last attempt) and commit.
+2. in-app and email notifications of the batch as a set, in one savepoint: the
+   bus rows by one INSERT, the emails (``Message-Id`` = idempotency key) by one
+   ``create``, the statuses by one UPDATE, then one commit.  When that savepoint
+   fails, each notification is delivered again alone in its own savepoint, so a
+   bad one is recorded for retry without blocking or duplicating the others;
+3. SMS / push, one after the other: the HTTP post (``Idempotency-Key`` header),
+   then ``sent``/``delivered`` or the error (retry with backoff, ``failed``
+   after the last attempt) recorded and committed before the next post.
 
-A worker that dies between 2 and 3 leaves the row in ``sending``; the sweeper
-puts it back to ``retry`` after the lease (``workflow_alerts.claim_lease_seconds``).
-That window is at-least-once: the gateway receives the same idempotency key
-twice and is expected to drop the second request.  Everything else is exactly once.
+A worker that dies after the claim leaves its unfinished rows in ``sending``;
+the sweeper puts them back to ``retry`` after the lease
+(``workflow_alerts.claim_lease_seconds``).  For the one SMS / push posted but not
+yet recorded, that window is at-least-once: the gateway receives the same
+idempotency key twice and is expected to drop the second request.  Everything
+else is exactly once (in-app and email rows are committed with their status).
 """
 
 import logging
@@ -320,32 +325,25 @@ class AlertNotification(models.Model):
         if auto_commit:
             # the claim must be visible to every worker before anything leaves the building
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        queued_mail = False
-        gateways = {"bus": {}}
         notifications = self.browse(ids)
-        # in-app and email hand-over are rows of this transaction: exactly once, one commit for all;
-        # HTTP gateways are outside effects: the outcome of each is committed before the next
+        # in-app and email hand-over are rows of this transaction: exactly once, set-based, one commit
         local = notifications.filtered(lambda n: n.channel in TRANSACTIONAL_CHANNELS)
-        for notification in local + (notifications - local):
+        queued_mail = local._deliver_local()
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        # HTTP gateways are outside effects: the outcome of each is committed before the next is sent
+        external = notifications - local
+        requests = external._http_requests()  # read once: each commit empties the ORM cache
+        for notification in external:
             try:
-                with self.env.cr.savepoint():
-                    status = notification._send_now(gateways)
-                    queued_mail = queued_mail or status == "queued"
-                    notification._record_success(status)
+                status = notification._send_http(requests[notification.id])
+                self._record_batch_success({notification.id: (status, None)})
             except DeliveryError as exc:
-                gateways["bus"].pop(notification.id, None)
                 notification._record_failure(str(exc), exc.permanent, exc.code)
             except Exception as exc:  # anything else is recorded and retried, never lost
-                gateways["bus"].pop(notification.id, None)
                 _logger.exception("alert notification %s failed", notification.id)
                 notification._record_failure("%s: %s" % (type(exc).__name__, exc), False, "internal")
-            if notification == local[-1:]:
-                # one bus message list (one NOTIFY after commit) for every in-app notification
-                self.env["bus.bus"].sudo()._sendmany(list(gateways["bus"].values()))
-                if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-            elif auto_commit and notification.channel not in TRANSACTIONAL_CHANNELS:
-                # one external send's outcome is durable before the next is sent
+            if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         if queued_mail:
             self._trigger_mail_queue()
@@ -353,18 +351,160 @@ class AlertNotification(models.Model):
             self._enqueue_delivery()  # more may be waiting: chain the next batch
         return len(ids)
 
-    def _send_now(self, gateways):
-        self.ensure_one()
-        return getattr(self, "_send_%s" % self.channel)(gateways)
+    def _deliver_local(self):
+        """Deliver claimed in-app and email notifications as a set; return whether mail was queued.
+
+        One savepoint for the batch: the emails created by one ``create``, the bus messages by one
+        INSERT, the statuses by one UPDATE.  When anything in it fails, the savepoint is rolled
+        back (nothing of the batch stays) and each notification is delivered alone in its own
+        savepoint, so a bad one is recorded for retry and never blocks or duplicates the others.
+        """
+        if not self:
+            return False
+        try:
+            with self.env.cr.savepoint():
+                return self._deliver_local_set()
+        except Exception:  # the batch failed as a whole: find the culprit one by one
+            _logger.warning(
+                "alert notifications %s: the batch failed, delivering one by one", self.ids, exc_info=True
+            )
+        queued = False
+        for notification in self:
+            try:
+                with self.env.cr.savepoint():
+                    queued = notification._deliver_local_set() or queued
+            except DeliveryError as exc:
+                notification._record_failure(str(exc), exc.permanent, exc.code)
+            except Exception as exc:  # recorded and retried, never lost
+                _logger.exception("alert notification %s failed", notification.id)
+                notification._record_failure("%s: %s" % (type(exc).__name__, exc), False, "internal")
+        return queued
+
+    def _deliver_local_set(self):
+        """The bus messages, the emails and the statuses of in-app/email notifications ``self``,
+        written as sets (raises on the first failure; the caller's savepoint undoes it all)."""
+        in_app = self.filtered(lambda n: n.channel == "in_app")
+        emails = self - in_app
+        if in_app:
+            self.env["bus.bus"].sudo()._sendmany(in_app._bus_messages())
+        # status per notification (and the email created for it); failures of single notifications
+        outcome = dict.fromkeys(in_app.ids, ("sent", None))
+        if emails:
+            outcome.update(emails._queue_emails())
+        self._record_batch_success(outcome)
+        return any(status == "queued" for status, _mail in outcome.values())
+
+    def _bus_messages(self):
+        messages = []
+        for notification in self:
+            severity = notification.alert_id.severity or (
+                "critical" if notification.is_escalation else "warning"
+            )
+            messages.append(
+                [
+                    notification.recipient_id.partner_id,
+                    "simple_notification",
+                    {
+                        "title": notification.subject,
+                        "message": notification.body or "",
+                        "sticky": severity in ("critical", "urgent"),
+                        "type": BUS_TYPES.get(severity, "warning"),
+                    },
+                ]
+            )
+        return messages
+
+    def _queue_emails(self):
+        """Hand the emails of ``self`` to Odoo's mail queue, each once (Message-Id = idempotency key).
+
+        Returns ``{notification id: (status, new mail id or None)}``.  The emails not made yet are
+        created by one ``create``; one made by an earlier attempt is put back in the queue.
+        """
+        outcome = {}
+        again = self.filtered("mail_id")
+        for notification in again:
+            mail = notification.mail_id.sudo()
+            if mail.state in ("exception", "cancel"):
+                mail.mark_outgoing()
+            outcome[notification.id] = ("sent" if mail.state == "sent" else "queued", None)
+        new = self - again
+        if new:
+            email_from = self._email_from()
+            mails = (
+                self.env["mail.mail"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "subject": notification.subject,
+                            "body_html": Markup("<p>%s</p>")
+                            % Markup("<br/>").join(
+                                escape(line) for line in (notification.body or "").split("\n")
+                            ),
+                            "email_to": notification.recipient_address,
+                            "email_from": email_from.get(notification.company_id) or False,
+                            "message_id": notification._message_id(),
+                            "auto_delete": False,
+                        }
+                        for notification in new
+                    ]
+                )
+            )
+            for notification, mail in zip(new, mails, strict=True):
+                outcome[notification.id] = ("queued", mail.id)
+        return outcome
+
+    def _email_from(self):
+        """The sender of the alert emails of ``self``, per company."""
+        param = self.env["ir.config_parameter"].sudo().get_param("workflow_alerts.email_from")
+        return {
+            company: param or company.email_formatted or self.env.company.email_formatted
+            for company in self.company_id
+        }
+
+    def _record_batch_success(self, outcome):
+        """One UPDATE for ``{id: (status, mail id or None)}``: status, sent time, email, no error."""
+        if not outcome:
+            return
+        ids = list(outcome)
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE alert_notification n
+                  SET status = v.status, mail_id = COALESCE(v.mail_id, n.mail_id),
+                      sent_at = CASE WHEN v.status IN %s THEN %s ELSE n.sent_at END,
+                      delivered_at = CASE WHEN v.status = 'delivered' THEN %s ELSE n.delivered_at END,
+                      error_message = NULL, error_code = NULL, next_attempt_at = NULL,
+                      write_uid = %s, write_date = %s
+                 FROM unnest(%s::int[], %s::varchar[], %s::int[]) AS v(id, status, mail_id)
+                WHERE n.id = v.id""",
+            (
+                SENT_STATES,
+                now,
+                now,
+                self.env.uid,
+                now,
+                ids,
+                [outcome[i][0] for i in ids],
+                [outcome[i][1] for i in ids],
+            ),
+        )
+        self.browse(ids).invalidate_recordset(
+            [
+                "status",
+                "mail_id",
+                "sent_at",
+                "delivered_at",
+                "error_message",
+                "error_code",
+                "next_attempt_at",
+                "write_uid",
+                "write_date",
+            ]
+        )
 
     def _record_success(self, status):
-        now = fields.Datetime.now()
-        vals = {"status": status, "error_message": False, "error_code": False, "next_attempt_at": False}
-        if status in SENT_STATES:
-            vals["sent_at"] = now
-        if status == "delivered":
-            vals["delivered_at"] = now
-        self.write(vals)
+        self._record_batch_success(dict.fromkeys(self.ids, (status, None)))
 
     def _record_failure(self, error, permanent=False, code="internal"):
         params = self.env["ir.config_parameter"].sudo()
@@ -387,88 +527,46 @@ class AlertNotification(models.Model):
                 )
 
     # -- channels -------------------------------------------------------------
-    def _send_in_app(self, gateways):
-        """A bus message to the recipient's partner, shown at once by the web client.
-
-        The bus rows of the batch are written in the same transaction as the statuses: exactly once.
-        """
-        partner = self.recipient_id.partner_id
-        severity = self.alert_id.severity or ("critical" if self.is_escalation else "warning")
-        gateways["bus"][self.id] = [
-            partner,
-            "simple_notification",
-            {
-                "title": self.subject,
-                "message": self.body or "",
-                "sticky": severity in ("critical", "urgent"),
-                "type": BUS_TYPES.get(severity, "warning"),
-            },
-        ]
-        return "sent"
-
-    def _send_email(self, gateways):
-        """Hand the email to Odoo's mail queue once (Message-Id = idempotency key)."""
-        mail = self.mail_id.sudo()
-        if mail:
-            if mail.state in ("exception", "cancel"):
-                mail.mark_outgoing()
-            return "sent" if mail.state == "sent" else "queued"
-        params = self.env["ir.config_parameter"].sudo()
-        email_from = (
-            params.get_param("workflow_alerts.email_from")
-            or self.company_id.email_formatted
-            or self.env.company.email_formatted
-        )
-        body = Markup("<p>%s</p>") % Markup("<br/>").join(
-            escape(line) for line in (self.body or "").split("\n")
-        )
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                {
-                    "subject": self.subject,
-                    "body_html": body,
-                    "email_to": self.recipient_address,
-                    "email_from": email_from or False,
-                    "message_id": self._message_id(),
-                    "auto_delete": False,
-                }
-            )
-        )
-        self.mail_id = mail
-        return "queued"
-
     def _message_id(self):
         return "<alert-%s@workflow-alerts>" % self.idempotency_key
 
-    def _send_sms(self, gateways):
-        return self._send_http(gateways)
+    def _http_requests(self):
+        """``{id: (gateway request, payload, headers)}`` of SMS / push notifications ``self``, or
+        ``{id: DeliveryError}`` when no gateway is set up for one."""
+        gateways = {}
+        requests = {}
+        for notification in self:
+            key = (notification.channel, notification.company_id)
+            if key not in gateways:
+                gateway = self.env["alert.gateway"].sudo()._for_channel(*key)
+                gateways[key] = gateway._request() if gateway else None
+            gateway = gateways[key]
+            if not gateway:
+                requests[notification.id] = DeliveryError(
+                    _("No active %s gateway is configured.", notification.channel),
+                    permanent=True,
+                    code="no_gateway",
+                )
+                continue
+            payload = {
+                "channel": notification.channel,
+                "to": notification.recipient_address,
+                "subject": notification.subject,
+                "message": notification.body,
+                "idempotency_key": notification.idempotency_key,
+                "alert_id": notification.alert_id.id or None,
+            }
+            requests[notification.id] = (gateway, payload, {"Idempotency-Key": notification.idempotency_key})
+        return requests
 
-    def _send_push(self, gateways):
-        return self._send_http(gateways)
-
-    def _send_http(self, gateways):
-        if self.channel not in gateways:
-            gateways[self.channel] = (
-                self.env["alert.gateway"].sudo()._for_channel(self.channel, self.company_id)
-            )
-        gateway = gateways[self.channel]
-        if not gateway:
-            raise DeliveryError(
-                _("No active %s gateway is configured.", self.channel), permanent=True, code="no_gateway"
-            )
-        payload = {
-            "channel": self.channel,
-            "to": self.recipient_address,
-            "subject": self.subject,
-            "message": self.body,
-            "idempotency_key": self.idempotency_key,
-            "alert_id": self.alert_id.id or None,
-        }
+    def _send_http(self, request):
+        """Post one prepared request (see ``_http_requests``); return ``sent`` or ``delivered``."""
+        if isinstance(request, DeliveryError):
+            raise request
+        gateway, payload, headers = request
         try:
             # the outgoing-HTTP guard: allow-listed host, checked address, no redirect, bounded answer
-            result = gateway._post(payload, {"Idempotency-Key": self.idempotency_key})
+            result = gateway._post(self.env, payload, headers)
         except OutgoingHttpRefused as exc:
             raise DeliveryError(exc.args[0], permanent=True, code="host_blocked") from exc
         if result.error:
@@ -513,19 +611,41 @@ class AlertNotification(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _sync_mail_state(self, mails):
-        notifications = self.sudo().search(
-            [("mail_id", "in", mails.ids), ("status", "in", ("queued", "sending"))]
-        )
-        for notification in notifications:
-            mail = notification.mail_id
-            if mail.state == "sent":
-                notification._record_success("sent")
-            elif mail.state == "exception":
+        """Record the outcome of ``mails`` on their notifications (called by the mail queue for
+        each email it sends: one UPDATE when it was sent, no search)."""
+        sent = mails.filtered(lambda mail: mail.state == "sent")
+        if sent:
+            now = fields.Datetime.now()
+            self.flush_model()
+            self.env.cr.execute(
+                """UPDATE alert_notification
+                      SET status = 'sent', sent_at = %s, error_message = NULL, error_code = NULL,
+                          next_attempt_at = NULL, write_uid = %s, write_date = %s
+                    WHERE mail_id = ANY(%s) AND status IN ('queued', 'sending')""",
+                (now, self.env.uid, now, sent.ids),
+            )
+            self.invalidate_model(
+                [
+                    "status",
+                    "sent_at",
+                    "error_message",
+                    "error_code",
+                    "next_attempt_at",
+                    "write_uid",
+                    "write_date",
+                ]
+            )
+        failed = (mails - sent).filtered(lambda mail: mail.state == "exception")
+        if failed:
+            notifications = self.sudo().search(
+                [("mail_id", "in", failed.ids), ("status", "in", ("queued", "sending"))]
+            )
+            for notification in notifications:
+                mail = notification.mail_id
                 notification._record_failure(
                     mail.failure_reason or _("The mail server refused the email."),
                     code="smtp:%s" % (mail.failure_type or "unknown"),
                 )
-        return notifications
 
     @job(batch_size=500)
     def _job_sweep(self, limit=500):

@@ -249,3 +249,82 @@ class TestDelivery(AlertCase):
         self.deliver()
         self.assertEqual(note.status, "failed")
         self.assertIn("gateway", note.error_message)
+
+    def test_batch_with_one_bad_notification(self):
+        """In-app and email go as one set; when one of them fails (here PostgreSQL refuses its row),
+        the batch is undone and delivered one by one: the others once, the bad one kept for retry."""
+        rule = self.rule(channel_email=True, channel_in_app=True)
+        partners = self.env["res.partner"].create(
+            [{"name": "Churn line %s" % name} for name in ("A", "B poison", "C")]
+        )
+        alerts = self.Rule.raise_alert(rule, records=partners)
+        notes = alerts.notification_ids
+        self.assertEqual(len(notes), 6)
+        bad = notes.filtered(lambda n: "poison" in n.subject)
+        good = notes - bad
+        self.assertEqual(len(bad), 2)
+        # a real failure of one row: the database refuses the email and the bus message of one alert
+        self.env.cr.execute(
+            """CREATE FUNCTION wfa_test_refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN RAISE EXCEPTION 'refused by the test trigger'; END $$;
+               CREATE TRIGGER wfa_test_poison_mail BEFORE INSERT ON mail_message FOR EACH ROW
+                   WHEN (NEW.subject LIKE '%poison%') EXECUTE FUNCTION wfa_test_refuse_poison();
+               CREATE TRIGGER wfa_test_poison_bus BEFORE INSERT ON bus_bus FOR EACH ROW
+                   WHEN (NEW.message LIKE '%poison%') EXECUTE FUNCTION wfa_test_refuse_poison();"""
+        )
+        with mute_logger("odoo.sql_db", "odoo.addons.workflow_alerts.models.alert_notification"):
+            self.assertEqual(self.deliver(), 6)
+        self.assertEqual(set(good.filtered(lambda n: n.channel == "in_app").mapped("status")), {"sent"})
+        self.assertEqual(set(good.filtered(lambda n: n.channel == "email").mapped("status")), {"queued"})
+        self.assertEqual(set(bad.mapped("status")), {"retry"})
+        self.assertTrue(all("refused by the test trigger" in n.error_message for n in bad))
+        self.assertFalse(bad.mail_id)
+        self.assertTrue(
+            all(n.next_attempt_at > fields.Datetime.now() for n in bad), "retried after a backoff"
+        )
+        self.env.cr.execute("DROP TRIGGER wfa_test_poison_mail ON mail_message")
+        self.env.cr.execute("DROP TRIGGER wfa_test_poison_bus ON bus_bus")
+        self.assertEqual(self.deliver(), 0, "the good ones are not sent again, the bad ones wait")
+        bad.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+        self.assertEqual(self.deliver(), 2)
+        self.assertEqual(set(bad.mapped("status")), {"sent", "queued"})
+        self.assertEqual(bad.mapped("attempt_count"), [2, 2])
+        # each alert: one bus message, one email with the notification's Message-Id; nothing twice
+        for note in notes.filtered(lambda n: n.channel == "in_app"):
+            self.assertEqual(len(self.env["bus.bus"].search([("message", "ilike", note.subject)])), 1)
+        emails = notes.filtered(lambda n: n.channel == "email")
+        self.assertEqual(len(emails.mail_id), 3)
+        self.assertEqual(sorted(emails.mail_id.mapped("message_id")), sorted(n._message_id() for n in emails))
+        self.process_mail_queue(emails)
+        self.assertTrue(self.sink.wait_for(3, timeout=10))
+        self.assertEqual(
+            sorted(m["message"]["Message-Id"] for m in self.sink.messages),
+            sorted(emails.mail_id.mapped("message_id")),
+        )
+        self.assertEqual(set(emails.mapped("status")), {"sent"})
+
+    def test_batch_of_many_in_one_set(self):
+        """A batch of in-app and email notifications is written as sets: every one delivered once,
+        with a number of statements that does not grow with the size of the batch."""
+        rule = self.rule(channel_email=True, channel_in_app=True)
+        rule.digest_threshold = 0
+        statements = {}
+        for size in (4, 40):
+            partners = self.env["res.partner"].create(
+                [{"name": "Tank %s-%02d" % (size, i)} for i in range(size)]
+            )
+            notes = self.Rule.raise_alert(rule, records=partners).notification_ids
+            self.assertEqual(len(notes), 2 * size)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self.assertEqual(self.deliver(), 2 * size)
+            statements[size] = self.env.cr.sql_log_count - before
+            self.assertEqual(set(notes.filtered(lambda n: n.channel == "in_app").mapped("status")), {"sent"})
+            emails = notes.filtered(lambda n: n.channel == "email")
+            self.assertEqual(set(emails.mapped("status")), {"queued"})
+            self.assertEqual(len(emails.mail_id), size)
+            self.assertEqual(
+                self.env["bus.bus"].search_count([("message", "ilike", "Tank %s-" % size)]), size
+            )
+        # (the first batch also reads the settings the second finds in the caches)
+        self.assertLessEqual(statements[40], statements[4], statements)
