@@ -294,28 +294,36 @@ def backend_pids(conn, dbname, where="TRUE", params=(), among=None):
     """``{os_pid: backend_pid}`` of the processes connected to ``dbname`` matching ``where``
     (a condition on ``pg_stat_activity a`` / ``pg_locks l``), restricted to ``among`` (pids).
 
-    A backend is matched to its process by the client's TCP port, not by Odoo's application
-    name ``odoo-<pid>``: a prefork Odoo server opens its registry in the master before it forks,
-    so its HTTP workers connect under the *master's* pid."""
+    Odoo names its connections ``odoo-<pid>``, but a prefork Odoo server opens its registry in
+    the master before it forks, so its HTTP workers connect under the *master's* pid: a backend
+    whose name does not give one of ``among`` is matched to its process by the client's TCP
+    port (slower: the fast path matters to a case that kills a process in a short window)."""
     with conn.cursor() as cr:
         cr.execute(
-            f"""SELECT DISTINCT a.client_port, a.pid
+            f"""SELECT DISTINCT a.application_name, a.client_port, a.pid
                   FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid
-                 WHERE a.datname = %s AND a.client_port > 0 AND a.pid <> pg_backend_pid() AND ({where})""",
+                 WHERE a.datname = %s AND a.pid <> pg_backend_pid() AND ({where})""",
             (dbname, *params),
         )
-        rows = dict(cr.fetchall())
-    if not rows:
-        return {}
-    found = {}
-    for pid in among if among is not None else psutil.pids():
+        rows = cr.fetchall()
+    candidates = set(among) if among is not None else None
+    found, by_port = {}, {}
+    for app, port, backend in rows:
+        named = app.split("-", 1)[1] if app.startswith("odoo-") else ""
+        if named.isdigit() and (candidates is None or int(named) in candidates):
+            found[int(named)] = backend
+        elif port and port > 0:
+            by_port[port] = backend
+    if not by_port:
+        return found
+    for pid in (candidates if candidates is not None else set(psutil.pids())) - found.keys():
         try:
             connections = psutil.Process(pid).connections("tcp")
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         for sock in connections:
-            if sock.raddr and sock.laddr.port in rows and sock.raddr.port == conn.info.port:
-                found[pid] = rows[sock.laddr.port]
+            if sock.raddr and sock.raddr.port == conn.info.port and sock.laddr.port in by_port:
+                found[pid] = by_port[sock.laddr.port]
     return found
 
 
