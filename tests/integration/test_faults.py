@@ -144,6 +144,9 @@ def two_workers(fault_redis, broker_on, dbname, tmp_path_factory):
             worker.wait_ready()
         yield workers
     finally:
+        for worker in workers:  # a warm shutdown of each, at the same time
+            if worker.proc and worker.proc.poll() is None:
+                worker.proc.terminate()
         for worker in workers:
             worker.stop()
 
@@ -842,7 +845,9 @@ def test_postgresql_restart_clients_resume_nothing_half_applied(dbname, fault_re
             "(SELECT 1 FROM ir_config_parameter WHERE key = %s)",
             (BROKER_PARAM, redis_url, BROKER_PARAM),
         )
-        worker = CeleryWorker("flt-pg", redis_url, dbname, tmp_path, concurrency=1, db_port=PG_PORT).start()
+        # the worker and the Odoo server start together
+        worker = CeleryWorker("flt-pg", redis_url, dbname, tmp_path, concurrency=1, db_port=PG_PORT)
+        worker.start(wait=False)
         from celery import Celery  # pylint: disable=import-outside-toplevel
 
         client = Celery("wfa-fault-pg", broker=redis_url, backend=redis_url)
@@ -850,6 +855,7 @@ def test_postgresql_restart_clients_resume_nothing_half_applied(dbname, fault_re
         with OdooServer(
             dbname, workers=2, logfile=tmp_path / "odoo.log", extra_args=[f"--db_port={PG_PORT}"]
         ) as url:
+            worker.wait_ready()
             _drive_through_restart(url, dbname, cluster, conn, client)
     finally:
         if worker:
