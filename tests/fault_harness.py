@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 import psycopg2
 from odoo_harness import ODOO_PATH, PYTHON, REPO, addons_path, wait_until
 
@@ -219,7 +220,7 @@ class CeleryWorker:
             PYTHONPATH=str(REPO),
         )
 
-    def start(self):
+    def start(self, wait=True):
         cmd = [
             PYTHON,
             "-m",
@@ -241,6 +242,12 @@ class CeleryWorker:
         if self.logfile.exists():  # a restart: wait for this run's "ready", not the last one's
             self.logfile.rename(self.logfile.with_suffix(f".{int(time.time() * 1000)}.log"))
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env(), start_new_session=True)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self):
+        """Until the worker consumes (``start(wait=False)`` of several, then this: they start together)."""
         wait_until(
             lambda: self.logfile.exists() and " ready." in self.logfile.read_text(errors="replace"),
             90,
@@ -283,23 +290,40 @@ class CeleryWorker:
         )
 
 
-def backend_pids(conn, dbname, where="TRUE", params=()):
-    """``{os_pid: backend_pid}`` of the Odoo processes connected to ``dbname`` matching ``where``
-    (a condition on ``pg_stat_activity a`` / ``pg_locks l``); Odoo names its connections ``odoo-<pid>``."""
+def backend_pids(conn, dbname, where="TRUE", params=(), among=None):
+    """``{os_pid: backend_pid}`` of the processes connected to ``dbname`` matching ``where``
+    (a condition on ``pg_stat_activity a`` / ``pg_locks l``), restricted to ``among`` (pids).
+
+    Odoo names its connections ``odoo-<pid>``, but a prefork Odoo server opens its registry in
+    the master before it forks, so its HTTP workers connect under the *master's* pid: a backend
+    whose name does not give one of ``among`` is matched to its process by the client's TCP
+    port (slower: the fast path matters to a case that kills a process in a short window)."""
     with conn.cursor() as cr:
         cr.execute(
-            f"""SELECT DISTINCT a.application_name, a.pid
+            f"""SELECT DISTINCT a.application_name, a.client_port, a.pid
                   FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid
-                 WHERE a.datname = %s AND a.application_name LIKE 'odoo-%%' AND ({where})""",
+                 WHERE a.datname = %s AND a.pid <> pg_backend_pid() AND ({where})""",
             (dbname, *params),
         )
         rows = cr.fetchall()
-    found = {}
-    for app, backend in rows:
+    candidates = set(among) if among is not None else None
+    found, by_port = {}, {}
+    for app, port, backend in rows:
+        named = app.split("-", 1)[1] if app.startswith("odoo-") else ""
+        if named.isdigit() and (candidates is None or int(named) in candidates):
+            found[int(named)] = backend
+        elif port and port > 0:
+            by_port[port] = backend
+    if not by_port:
+        return found
+    for pid in (candidates if candidates is not None else set(psutil.pids())) - found.keys():
         try:
-            found[int(app.split("-", 1)[1])] = backend
-        except ValueError:
+            connections = psutil.Process(pid).connections("tcp")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
+        for sock in connections:
+            if sock.raddr and sock.raddr.port == conn.info.port and sock.laddr.port in by_port:
+                found[pid] = by_port[sock.laddr.port]
     return found
 
 
