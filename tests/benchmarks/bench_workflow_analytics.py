@@ -16,12 +16,14 @@ seeded data (``--reseed`` starts again).
 Measured, as an administrator (record rules applied, no sudo):
 
 * ``dashboard``: ``workflow.analytics.get_dashboard`` - the one RPC the dashboard
-  makes - for the last 30 days, the last 365 days and one definition over 90 days,
-  reading the stays from the state-interval table, and, in the same run and
-  interleaved with it, the reference: the same call with the stays computed as
-  before the table, by window functions over the history;
-* each figure's query (volumes and cycle time, throughput, states / bottleneck /
-  variants / rework, approvals, queues) for one period;
+  makes; all its figures of both periods in one statement - for the last 30 days,
+  the last 365 days and one definition over 90 days, reading the stays from the
+  state-interval table, and, in the same run and interleaved with it, the
+  reference: the same call with the stays computed as before the table, by window
+  functions over the history;
+* each figure alone (volumes and cycle time, throughput, states / bottleneck /
+  variants / rework, approvals, queues): the same statement computing only that
+  figure, for both periods, with the shared parts it reads (the readable instances);
 * ``pivot``: the ORM ``read_group`` the pivot view makes on the state-interval view
   (time per state of one definition);
 * ``state-interval table``: a consistency check of the whole table against the
@@ -183,44 +185,33 @@ def machine():
 # The reference: how the dashboard computed the stays before the state-interval table,
 # window functions over the history of the instances completed in the period.
 HISTORY_STAYS = """
-SELECT instance_id, workflow_id, COALESCE(state_code, state_name) AS key, state_name, sequence, is_rework,
-       is_final, duration_hours,
-       EXTRACT(EPOCH FROM instance_completed_at - instance_started_at) / 3600.0 AS cycle_hours
+SELECT x.k, x.instance_id, x.workflow_id, COALESCE(x.state_code, x.state_name) AS key, x.state_name, x.sequence,
+       x.is_rework, x.is_final, x.duration_hours, x.cycle_hours
   FROM (
-    SELECT h.instance_id, h.workflow_id, s.code AS state_code,
+    SELECT h.k, h.instance_id, h.workflow_id, s.code AS state_code,
            COALESCE(h.to_state_name, s.name->>'en_US') AS state_name, h.sequence, h.visit > 1 AS is_rework,
            COALESCE(s.is_final, FALSE) AS is_final,
            EXTRACT(EPOCH FROM COALESCE(h.left_at, now() AT TIME ZONE 'UTC') - h.performed_at) / 3600.0
                AS duration_hours,
-           h.instance_started_at, h.instance_completed_at
+           h.cycle_hours
       FROM (
-            SELECT h.id, h.instance_id, h.to_state_id, h.to_state_name, h.performed_by, h.performed_at,
-                   wi.live_workflow_id AS workflow_id, wi.started_at AS instance_started_at,
-                   wi.completed_at AS instance_completed_at,
+            SELECT h.id, h.instance_id, h.to_state_id, h.to_state_name, h.performed_at,
+                   d.k, d.live_workflow_id AS workflow_id, d.cycle_hours,
                    row_number() OVER w AS sequence,
-                   row_number() OVER (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id,
-                                                   h.to_state_id
+                   row_number() OVER (PARTITION BY h.instance_id, h.to_state_id
                                       ORDER BY h.performed_at, h.id) AS visit,
-                   COALESCE(
-                       lead(h.performed_at) OVER w,
-                       CASE WHEN wi.status IN ('completed', 'cancelled')
-                            THEN COALESCE(wi.completed_at, wi.write_date)
-                            WHEN wi.status IN ('timeout', 'error') THEN wi.write_date END
-                   ) AS left_at
+                   COALESCE(lead(h.performed_at) OVER w, d.completed_at) AS left_at
               FROM workflow_history h
-              JOIN workflow_instance wi ON wi.id = h.instance_id
-             WHERE %(interval_row)s AND h.instance_id IN (
-                   SELECT i.id FROM %(scope)s i
-                    WHERE i.status = 'completed' AND i.completed_at >= %(p0)s AND i.completed_at < %(p1)s)
-            WINDOW w AS (PARTITION BY h.instance_id, wi.live_workflow_id, wi.company_id
-                         ORDER BY h.performed_at, h.id)
+              JOIN %(done)s d ON d.id = h.instance_id
+             WHERE %(interval_row)s
+            WINDOW w AS (PARTITION BY h.instance_id ORDER BY h.performed_at, h.id)
            ) h
       LEFT JOIN workflow_state s ON s.id = h.to_state_id
   ) x
 """
 
 
-def history_stays(self, scope, p0, p1):
+def history_stays(self, done):
     """``workflow.analytics._flow_stays`` as it was before the state-interval table."""
     from odoo.tools import SQL  # pylint: disable=import-outside-toplevel
 
@@ -228,7 +219,7 @@ def history_stays(self, scope, p0, p1):
         INTERVAL_ROW,
     )
 
-    return SQL(HISTORY_STAYS, interval_row=INTERVAL_ROW, scope=scope["relation"], p0=p0, p1=p1)
+    return SQL(HISTORY_STAYS, interval_row=INTERVAL_ROW, done=done)
 
 
 class ReferenceStays:
@@ -256,11 +247,6 @@ def timed_pair(func, reference, model, runs):
             reference()
             before.append(time.perf_counter() - t0)
     return after, before
-
-
-def reference_flow(model, scope, p0, p1):
-    with ReferenceStays(model):
-        return model._flow(scope, p0, p1)
 
 
 def add_partners(cr):
@@ -473,7 +459,9 @@ def main():
     parser.add_argument("--instances", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--export", default="xes,csv", help="the event log formats to time (xes, csv)")
     args = parser.parse_args()
+    started = time.perf_counter()
     ensure_db(args.db, args.reseed)
     config.parse_config(["--addons-path", ADDONS, *DB_ARGS, "-d", args.db, "--log-level=warn"])
     registry = odoo.registry(args.db)
@@ -484,6 +472,10 @@ def main():
             seed(env, args.instances)
         run(env, registry, args)
         cr.rollback()
+    print(
+        f"whole run {time.perf_counter() - started:.0f} s; load average at the end: "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
 
 
 def run(env, registry, args):
@@ -545,22 +537,27 @@ def run(env, registry, args):
     flt = Analytics._parse_filters(period(30))
     scope = Analytics._scope(flt)
     now = odoo.fields.Datetime.now()
-    figures = [
-        ("volumes + cycle percentiles", lambda: Analytics._volume(scope, flt["p0"], flt["p1"], now)),
-        ("throughput per day", lambda: Analytics._throughput(scope, flt["p0"], flt["p1"], "UTC")),
-        (
-            "time per state, bottleneck, variants, rework",
-            lambda: Analytics._flow(scope, flt["p0"], flt["p1"]),
-        ),
-        (
-            "  reference (window functions over the history)",
-            lambda: reference_flow(Analytics, scope, flt["p0"], flt["p1"]),
-        ),
-        ("approvals (approvers, steps, rates)", lambda: Analytics._approvals(scope, flt["p0"], flt["p1"])),
-        ("queues now", lambda: Analytics._queues(scope)),
-    ]
-    print("each figure's query, last 30 days (the dashboard runs each twice: period and previous period):")
-    for label, func in figures:
+
+    def figures(*names):
+        return lambda: Analytics._dashboard_figures(scope, flt, now, names)
+
+    def reference_flow():
+        with ReferenceStays(Analytics):
+            return Analytics._dashboard_figures(scope, flt, now, ("flow",))
+
+    print(
+        "each figure alone, last 30 days (one statement, both periods, with the shared CTEs it reads; "
+        "the dashboard computes them all in one statement):"
+    )
+    for label, func in [
+        ("volumes + cycle percentiles", figures("volume")),
+        ("throughput per day", figures("throughput")),
+        ("time per state, bottleneck, variants, rework", figures("flow")),
+        ("  reference (window functions over the history)", reference_flow),
+        ("approvals (approvers, steps, rates)", figures("approvals")),
+        ("queues now", figures("queues")),
+        ("the scope (definitions, rules; no figure)", lambda: Analytics._scope(flt)),
+    ]:
         line(f"  {label}", timed(func, args.runs))
 
     Interval = env["workflow.analytics.interval"].with_user(admin)
@@ -600,7 +597,7 @@ def run(env, registry, args):
 
     controller = WorkflowAnalyticsExport()
     cr.commit()  # the export reads from a cursor of its own
-    for fmt in ("xes", "csv"):
+    for fmt in [f for f in args.export.split(",") if f in ("xes", "csv")]:
         query = Analytics._event_log_query({"workflow_ids": definitions.ids})
         rows = Analytics._event_log_rows(cr.dbname, query, 2000)
         counted = {"rows": 0}

@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -14,6 +15,9 @@ from .interval_table import INTERVAL_ROW
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660
 HISTOGRAM_EDGES = [1, 4, 8, 24, 72, 168]  # hours: <1h, 1-4h, 4-8h, 8-24h, 1-3d, 3-7d, >7d
+FIGURES = ("volume", "throughput", "flow", "approvals", "queues")
+# work_mem of the dashboard's statement: its sorts and hashes of a year of stays fit in memory
+ANALYTIC_WORK_MEM = "64MB"
 
 
 def _hours(expr):
@@ -22,6 +26,11 @@ def _hours(expr):
 
 def _r(value, digits=2):
     return round(value, digits) if isinstance(value, float) else value
+
+
+def _rf(value, digits=2):
+    """A float figure read from JSON (where 12.0 reads as 12), rounded."""
+    return None if value is None else round(float(value), digits)
 
 
 class WorkflowAnalytics(models.AbstractModel):
@@ -166,10 +175,8 @@ class WorkflowAnalytics(models.AbstractModel):
         """All figures of the dashboard as JSON, for the period and the previous one."""
         flt = self._parse_filters(filters)
         scope = self._scope(flt)
-        now = fields.Datetime.now()
-        current = self._figures(scope, flt["p0"], flt["p1"], now, flt["tz"])
-        previous = self._figures(scope, flt["prev0"], flt["p0"], now, flt["tz"])
-        queues = self._queues(scope)
+        figures = self._dashboard_figures(scope, flt, fields.Datetime.now())
+        current, previous, queues = figures["current"], figures["previous"], figures["queues"]
         for state in current["states"]:
             state["queue"] = queues.get(state["key"], 0)
         if current["bottleneck"]:
@@ -197,14 +204,6 @@ class WorkflowAnalytics(models.AbstractModel):
         return {}
 
     @api.model
-    def _figures(self, scope, p0, p1, now, tz):
-        figures = self._volume(scope, p0, p1, now)
-        figures["throughput"] = self._throughput(scope, p0, p1, tz)
-        figures.update(self._flow(scope, p0, p1))
-        figures["approvals"] = self._approvals(scope, p0, p1)
-        return figures
-
-    @api.model
     def _attach_previous(self, current, previous):
         """Give each keyed line of the current period the value of the previous one."""
         for key, fields_ in (
@@ -225,191 +224,331 @@ class WorkflowAnalytics(models.AbstractModel):
             current["bottleneck"]["previous_share"] = prev.get(current["bottleneck"]["key"], {}).get("share")
 
     # ------------------------------------------------------------------
-    # figures (each one query)
+    # figures: one statement for both periods
     # ------------------------------------------------------------------
     @api.model
-    def _volume(self, scope, p0, p1, now):
-        """Started, completed, cancelled; running and overdue at the end of the period; cycle time."""
-        end = min(p1, now)
-        in_period = SQL("i.completed_at >= %s AND i.completed_at < %s", p0, p1)
-        running = SQL("i.started_at < %s AND (i.status = 'active' OR i.completed_at >= %s)", end, end)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT count(*) FILTER (WHERE i.started_at >= %(p0)s AND i.started_at < %(p1)s),
-                       count(*) FILTER (WHERE i.status = 'completed' AND %(in_period)s),
-                       count(*) FILTER (WHERE i.status = 'cancelled' AND %(in_period)s),
-                       count(*) FILTER (WHERE %(running)s),
-                       count(*) FILTER (WHERE %(running)s AND LEAST(i.due_at, i.state_due_at) < %(end)s),
-                       percentile_cont(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY %(cycle)s)
-                           FILTER (WHERE i.status = 'completed' AND %(in_period)s),
-                       avg(%(cycle)s) FILTER (WHERE i.status = 'completed' AND %(in_period)s)
-                  FROM %(scope)s i
-                 WHERE i.started_at < %(p1)s
-                   AND (i.completed_at IS NULL OR i.completed_at >= %(p0)s)
-                """,
-                p0=p0,
-                p1=p1,
-                end=end,
-                in_period=in_period,
-                running=running,
-                cycle=_hours(SQL("i.completed_at - i.started_at")),
-                scope=scope["relation"],
-            )
-        )
-        started, completed, cancelled, running_n, overdue, pct, avg = self.env.cr.fetchone()
-        pct = pct or [None, None, None]
-        return {
-            "started": started,
-            "completed": completed,
-            "cancelled": cancelled,
-            "running": running_n,
-            "overdue": overdue,
-            "cycle": {"p50": _r(pct[0]), "p90": _r(pct[1]), "p95": _r(pct[2]), "avg": _r(avg)},
+    def _dashboard_figures(self, scope, flt, now, figures=FIGURES):
+        """The figures of the period (``current``) and of the previous one (``previous``),
+        and the queues now, in one round trip.
+
+        One statement computes them all: the readable instances either period needs are
+        read once (CTE ``inst``), the stays of those completed once (``iv``); each figure
+        groups its rows by period ``k`` (0 the period, 1 the previous one) and comes back
+        as one JSON column.  ``figures`` names the figures to compute (the benchmark times
+        them one by one); the others come back empty (PostgreSQL does not evaluate a CTE
+        that no column reads).
+        """
+        p0, p1 = flt["p0"], flt["p1"]
+        ctx = {
+            "scope": scope,
+            "flt": flt,
+            "now": now,
+            "unit": "day" if (p1 - p0).days <= 62 else "week",
+            "lang": self.env.lang or "en_US",
         }
+        with self._analytic_statement():
+            self.env.cr.execute(self._dashboard_query(ctx, figures))
+            row = self.env.cr.dictfetchone()
+        out = {"current": {}, "previous": {}, "queues": {}}
+        for name in FIGURES:
+            parsed = getattr(self, f"_parse_{name}")(ctx, row[name] or [])
+            if name == "queues":
+                out["queues"] = parsed
+            else:
+                out["current"].update(parsed[0])
+                out["previous"].update(parsed[1])
+        return out
 
-    @api.model
-    def _throughput(self, scope, p0, p1, tz):
-        """Instances completed per day (per week beyond 62 days), in the user's time zone."""
-        unit = "day" if (p1 - p0).days <= 62 else "week"
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH done AS (
-                    SELECT date_trunc(%(unit)s, (i.completed_at AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s) AS bucket,
-                           count(*) AS n
-                      FROM %(scope)s i
-                     WHERE i.status = 'completed'
-                       AND i.completed_at >= %(p0)s AND i.completed_at < %(p1)s
-                     GROUP BY 1
-                )
-                SELECT to_char(b.bucket, 'YYYY-MM-DD'), COALESCE(done.n, 0)
-                  FROM generate_series(
-                           date_trunc(%(unit)s, (%(p0)s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s),
-                           ((%(p1)s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s) - interval '1 second',
-                           ('1 ' || %(unit)s)::interval) AS b(bucket)
-                  LEFT JOIN done ON done.bucket = b.bucket
-                 ORDER BY b.bucket
-                """,
-                unit=unit,
-                tz=tz,
-                p0=p0,
-                p1=p1,
-                scope=scope["relation"],
-            )
+    @contextmanager
+    def _analytic_statement(self):
+        """For one large read-only analytic statement: no JIT compilation (it cost 100-250 ms
+        a statement at the benchmark's size, more than it saved) and the memory to sort and
+        hash the stays without spilling to disk.  Set for the transaction only
+        (``set_config(..., true)``) and restored after the statement; if it fails, the
+        rollback of the transaction (or savepoint) undoes them."""
+        cr = self.env.cr
+        cr.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        jit, work_mem = cr.fetchone()
+        cr.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [ANALYTIC_WORK_MEM]
         )
-        return {"unit": unit, "points": [{"bucket": b, "count": n} for b, n in self.env.cr.fetchall()]}
+        yield
+        cr.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
 
     @api.model
-    def _flow_stays(self, scope, p0, p1):
-        """The stays of the instances completed in the period, as the columns ``_flow`` reads.
+    def _dashboard_query(self, ctx, figures=FIGURES):
+        """The statement of ``_dashboard_figures``: shared CTEs, then one column per figure."""
+        flt, now = ctx["flt"], ctx["now"]
+        p0, p1, prev0 = flt["p0"], flt["p1"], flt["prev0"]
+        columns = SQL(", ").join(
+            SQL(
+                "%s AS %s",
+                getattr(self, f"_sql_{name}")(ctx) if name in figures else SQL("NULL::json"),
+                SQL.identifier(name),
+            )
+            for name in FIGURES
+        )
+        return SQL(
+            """
+            WITH per AS (
+                SELECT * FROM (VALUES (0, %(p0)s::timestamp, %(p1)s::timestamp, %(end0)s::timestamp),
+                                      (1, %(prev0)s::timestamp, %(p0)s::timestamp, %(end1)s::timestamp))
+                       AS per (k, p0, p1, pend)
+            ),
+            -- the approval decisions taken in either period (on any instance)
+            votes AS MATERIALIZED (
+                SELECT p.k, a.approver_id, r.instance_id, r.state_id, a.status, %(response)s AS hours
+                  FROM approval_assignment a
+                  JOIN per p ON a.decision_at >= p.p0 AND a.decision_at < p.p1
+                  JOIN approval_request r ON r.id = a.request_id
+                 WHERE a.status IN ('approved', 'rejected')
+                   AND a.decision_at >= %(prev0)s AND a.decision_at < %(p1)s
+            ),
+            -- the readable instances that either period, the queues or a decision needs, read once
+            inst AS MATERIALIZED (
+                SELECT i.id, i.live_workflow_id, i.current_state_id, i.status, i.started_at, i.completed_at,
+                       LEAST(i.due_at, i.state_due_at) AS due_at
+                  FROM %(scope)s i
+                 WHERE (i.started_at < %(p1)s AND (i.completed_at IS NULL OR i.completed_at >= %(prev0)s))
+                    OR i.status = 'active'
+                    OR i.id IN (SELECT v.instance_id FROM votes v)
+            ),
+            -- the instances completed in either period, with their period
+            done AS MATERIALIZED (
+                SELECT p.k, i.id, i.live_workflow_id, i.started_at, i.completed_at, %(cycle)s AS cycle_hours
+                  FROM inst i JOIN per p ON i.completed_at >= p.p0 AND i.completed_at < p.p1
+                 WHERE i.status = 'completed'
+            ),
+            -- their stays
+            iv AS MATERIALIZED (%(stays)s),
+            -- their paths (an instance without stays has none)
+            paths AS MATERIALIZED (
+                SELECT k, instance_id, string_agg(state_name, ' → ' ORDER BY sequence) AS path,
+                       max(cycle_hours) AS cycle_hours, bool_or(is_rework) AS rework
+                  FROM iv GROUP BY k, instance_id
+            ),
+            -- those on readable instances
+            decisions AS MATERIALIZED (
+                SELECT v.k, v.approver_id, COALESCE(s.code, s.name->>'en_US') AS step_key,
+                       COALESCE(s.name->>%(lang)s, s.name->>'en_US') AS step_name, v.status, v.hours
+                  FROM votes v
+                  JOIN inst i ON i.id = v.instance_id
+                  LEFT JOIN workflow_state s ON s.id = v.state_id
+            )
+            SELECT %(columns)s
+            """,
+            p0=p0,
+            p1=p1,
+            prev0=prev0,
+            end0=min(p1, now),
+            end1=min(p0, now),
+            scope=ctx["scope"]["relation"],
+            cycle=_hours(SQL("i.completed_at - i.started_at")),
+            stays=self._flow_stays(SQL("done")),
+            response=_hours(SQL("a.decision_at - COALESCE(a.notified_at, r.requested_at)")),
+            lang=ctx["lang"],
+            columns=columns,
+        )
 
-        Read from the state-interval table (index-only scan by instance); the last
-        stay of each instance ends with it.
+    @api.model
+    def _flow_stays(self, done):
+        """The stays of the instances of ``done`` (columns ``k, id, live_workflow_id,
+        started_at, completed_at, cycle_hours``) as the columns the flow figures read.
+
+        Read from the state-interval table (by instance); the last stay of each instance
+        ends with it.
         """
         return SQL(
             """
-            SELECT t.instance_id, i.live_workflow_id AS workflow_id,
+            SELECT d.k, t.instance_id, d.live_workflow_id AS workflow_id,
                    COALESCE(s.code, s.name->>'en_US') AS key,
                    COALESCE(t.state_name, s.name->>'en_US') AS state_name, t.sequence,
                    t.visit > 1 AS is_rework, COALESCE(s.is_final, FALSE) AS is_final,
-                   COALESCE(t.hours, %(last)s) AS duration_hours,
-                   %(cycle)s AS cycle_hours
-              FROM %(scope)s i
-              JOIN %(table)s t ON t.instance_id = i.id
+                   COALESCE(t.hours, %(last)s) AS duration_hours, d.cycle_hours
+              FROM %(done)s d
+              JOIN %(table)s t ON t.instance_id = d.id
               LEFT JOIN workflow_state s ON s.id = t.state_id
-             WHERE i.status = 'completed' AND i.completed_at >= %(p0)s AND i.completed_at < %(p1)s
             """,
-            scope=scope["relation"],
+            done=done,
             table=SQL.identifier(interval_table.TABLE),
-            p0=p0,
-            p1=p1,
-            last=_hours(SQL("i.completed_at - t.entered_at")),
-            cycle=_hours(SQL("i.completed_at - i.started_at")),
+            last=_hours(SQL("d.completed_at - t.entered_at")),
+        )
+
+    # Each figure: ``_sql_<name>(ctx)``, a JSON expression over the CTEs above, and
+    # ``_parse_<name>(ctx, rows)``, its rows as the dashboard shows them, per period.
+
+    @api.model
+    def _sql_volume(self, ctx):
+        """Started, completed, cancelled; running and overdue at the end of the period; cycle time."""
+        base = SQL("i.started_at < p.p1 AND (i.completed_at IS NULL OR i.completed_at >= p.p0)")
+        in_period = SQL("i.completed_at >= p.p0 AND i.completed_at < p.p1")
+        running = SQL("i.started_at < p.pend AND (i.status = 'active' OR i.completed_at >= p.pend)")
+        cycle = _hours(SQL("i.completed_at - i.started_at"))
+        return SQL(
+            """(SELECT json_agg(json_build_array(v.k, v.started, v.completed, v.cancelled, v.running, v.overdue,
+                                                 v.pct, v.avg))
+                  FROM (SELECT p.k,
+                               count(*) FILTER (WHERE i.started_at >= p.p0) AS started,
+                               count(*) FILTER (WHERE i.status = 'completed' AND %(in_period)s) AS completed,
+                               count(*) FILTER (WHERE i.status = 'cancelled' AND %(in_period)s) AS cancelled,
+                               count(*) FILTER (WHERE %(running)s) AS running,
+                               count(*) FILTER (WHERE %(running)s AND i.due_at < p.pend) AS overdue,
+                               percentile_cont(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY %(cycle)s)
+                                   FILTER (WHERE i.status = 'completed' AND %(in_period)s) AS pct,
+                               avg(%(cycle)s) FILTER (WHERE i.status = 'completed' AND %(in_period)s) AS avg
+                          FROM per p JOIN inst i ON %(base)s
+                         GROUP BY p.k) v)""",
+            base=base,
+            in_period=in_period,
+            running=running,
+            cycle=cycle,
         )
 
     @api.model
-    def _flow(self, scope, p0, p1):
-        """On the instances completed in the period: time per state, bottleneck, variants, rework, histogram."""
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH iv AS MATERIALIZED (%(stays)s),
-                total AS (SELECT sum(c) AS hours, count(*) AS n
-                            FROM (SELECT max(cycle_hours) AS c FROM iv GROUP BY instance_id) t),
-                states AS (
-                    SELECT workflow_id, key, max(state_name) AS name, count(*) AS visits,
-                           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY duration_hours) AS pct,
-                           sum(duration_hours) AS hours, min(sequence) AS first_step
-                      FROM iv WHERE NOT is_final GROUP BY workflow_id, key
-                ),
-                paths AS (
-                    SELECT instance_id, string_agg(state_name, ' → ' ORDER BY sequence) AS path,
-                           max(cycle_hours) AS cycle_hours, bool_or(is_rework) AS rework
-                      FROM iv GROUP BY instance_id
-                ),
-                variants AS (
-                    SELECT path, count(*) AS n,
-                           percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) AS median
-                      FROM paths GROUP BY path ORDER BY n DESC, path LIMIT 10
-                ),
-                hist AS (
-                    SELECT width_bucket(cycle_hours, %(edges)s::double precision[]) AS b, count(*) AS n
-                      FROM paths GROUP BY 1
-                )
-                SELECT 'state', s.workflow_id || ':' || s.key, s.name, s.visits, s.pct[1], s.pct[2], s.hours,
-                       s.hours / NULLIF(t.hours, 0), s.first_step
-                  FROM states s, total t
-                UNION ALL
-                SELECT 'variant', v.path, NULL, v.n, v.median, NULL, NULL, v.n::float / NULLIF(t.n, 0), NULL
-                  FROM variants v, total t
-                UNION ALL
-                SELECT 'rework', NULL, NULL, count(*) FILTER (WHERE p.rework), NULL, NULL, NULL,
-                       count(*) FILTER (WHERE p.rework)::float / NULLIF(count(*), 0), NULL
-                  FROM paths p
-                UNION ALL
-                SELECT 'hist', NULL, NULL, h.n, NULL, NULL, NULL, NULL, h.b FROM hist h
-                """,
-                stays=self._flow_stays(scope, p0, p1),
-                edges=HISTOGRAM_EDGES,
-            )
+    def _parse_volume(self, ctx, rows):
+        out = {
+            k: {
+                "started": 0,
+                "completed": 0,
+                "cancelled": 0,
+                "running": 0,
+                "overdue": 0,
+                "cycle": {"p50": None, "p90": None, "p95": None, "avg": None},
+            }
+            for k in (0, 1)
+        }
+        for k, started, completed, cancelled, running, overdue, pct, avg in rows:
+            pct = pct or [None, None, None]
+            out[k] = {
+                "started": started,
+                "completed": completed,
+                "cancelled": cancelled,
+                "running": running,
+                "overdue": overdue,
+                "cycle": {"p50": _rf(pct[0]), "p90": _rf(pct[1]), "p95": _rf(pct[2]), "avg": _rf(avg)},
+            }
+        return out
+
+    @api.model
+    def _sql_throughput(self, ctx):
+        """Instances completed per day (per week beyond 62 days), in the user's time zone."""
+        return SQL(
+            """(SELECT json_agg(json_build_array(p.k, to_char(b.bucket, 'YYYY-MM-DD'), COALESCE(c.n, 0))
+                                ORDER BY p.k, b.bucket)
+                  FROM per p
+                 CROSS JOIN LATERAL generate_series(
+                           date_trunc(%(unit)s, (p.p0 AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s),
+                           ((p.p1 AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s) - interval '1 second',
+                           ('1 ' || %(unit)s)::interval) AS b(bucket)
+                  LEFT JOIN (SELECT d.k,
+                                    date_trunc(%(unit)s, (d.completed_at AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)
+                                        AS bucket,
+                                    count(*) AS n
+                               FROM done d GROUP BY 1, 2) c ON c.k = p.k AND c.bucket = b.bucket)""",
+            unit=ctx["unit"],
+            tz=ctx["flt"]["tz"],
         )
-        states, variants, rework, hist = [], [], {}, [0] * (len(HISTOGRAM_EDGES) + 1)
-        for kind, key, name, count, p50, p90, hours, share, extra in self.env.cr.fetchall():
+
+    @api.model
+    def _parse_throughput(self, ctx, rows):
+        points = {0: [], 1: []}
+        for k, bucket, count in rows:
+            points[k].append({"bucket": bucket, "count": count})
+        return {k: {"throughput": {"unit": ctx["unit"], "points": points[k]}} for k in (0, 1)}
+
+    @api.model
+    def _sql_flow(self, ctx):
+        """On the instances completed in the period: time per state, variants, rework, histogram."""
+        return SQL(
+            """(SELECT json_agg(x) FROM (
+                   SELECT json_build_array('state', s.k, s.workflow_id || ':' || s.key, s.name, s.visits, s.pct,
+                                           s.hours, s.hours / NULLIF(t.hours, 0), s.first_step) AS x
+                     FROM (SELECT k, workflow_id, key, max(state_name) AS name, count(*) AS visits,
+                                  percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY duration_hours) AS pct,
+                                  sum(duration_hours) AS hours, min(sequence) AS first_step
+                             FROM iv WHERE NOT is_final GROUP BY k, workflow_id, key) s
+                     JOIN (SELECT k, sum(cycle_hours) AS hours FROM paths GROUP BY k) t ON t.k = s.k
+                   UNION ALL
+                   SELECT json_build_array('variant', v.k, v.path, v.n, v.median, v.n::float / v.total, v.rank)
+                     FROM (SELECT k, path, n, median, sum(n) OVER (PARTITION BY k) AS total,
+                                  row_number() OVER (PARTITION BY k ORDER BY n DESC, path) AS rank
+                             FROM (SELECT k, path, count(*) AS n,
+                                          percentile_cont(0.5) WITHIN GROUP (ORDER BY cycle_hours) AS median
+                                     FROM paths GROUP BY k, path) g) v
+                    WHERE v.rank <= 10
+                   UNION ALL
+                   SELECT json_build_array('rework', k, count(*) FILTER (WHERE rework),
+                                           count(*) FILTER (WHERE rework)::float / count(*))
+                     FROM paths GROUP BY k
+                   UNION ALL
+                   SELECT json_build_array('hist', k, width_bucket(cycle_hours, %(edges)s::double precision[]),
+                                           count(*))
+                     FROM paths GROUP BY k, width_bucket(cycle_hours, %(edges)s::double precision[])
+               ) f)""",
+            edges=HISTOGRAM_EDGES,
+        )
+
+    @api.model
+    def _parse_flow(self, ctx, rows):
+        scope = ctx["scope"]
+        periods = {
+            k: {
+                "states": [],
+                "rework": {"count": 0, "rate": None},
+                "hist": [0] * (len(HISTOGRAM_EDGES) + 1),
+            }
+            for k in (0, 1)
+        }
+        variants = {0: [], 1: []}
+        for row in rows:
+            kind, k = row[0], row[1]
+            period = periods[k]
             if kind == "state":
-                states.append(
+                key, name, visits, pct, hours, share, step = row[2:]
+                pct = pct or [None, None]
+                period["states"].append(
                     {
-                        "key": key,
+                        "key": self._state_key(scope, key),
                         "name": name,
-                        "visits": count,
-                        "p50": _r(p50),
-                        "p90": _r(p90),
-                        "hours": _r(hours),
-                        "share": _r(share, 4),
-                        "step": extra,
+                        "visits": visits,
+                        "p50": _rf(pct[0]),
+                        "p90": _rf(pct[1]),
+                        "hours": _rf(hours),
+                        "share": _rf(share, 4),
+                        "step": step,
                     }
                 )
             elif kind == "variant":
-                variants.append(
-                    {"key": key, "path": key, "count": count, "share": _r(share, 4), "median_hours": _r(p50)}
-                )
+                path, count, median, share, rank = row[2:]
+                variants[k].append((rank, path, count, median, share))
             elif kind == "rework":
-                rework = {"count": count, "rate": _r(share, 4)}
+                period["rework"] = {"count": row[2], "rate": _rf(row[3], 4)}
             else:
-                hist[extra] = count
-        for state in states:
-            state["key"] = self._state_key(scope, state["key"])
-        states.sort(key=lambda s: (s["step"], s["key"]))
-        with_share = [s for s in states if s["share"]]
-        bottleneck = max(with_share, key=lambda s: s["share"]) if with_share else None
+                period["hist"][row[2]] = row[3]
         labels = self._histogram_labels()
-        return {
-            "states": states,
-            "bottleneck": dict(bottleneck) if bottleneck else None,
-            "variants": variants,
-            "rework": rework,
-            "cycle_histogram": [{"label": labels[i], "count": n} for i, n in enumerate(hist)],
-        }
+        out = {}
+        for k, period in periods.items():
+            states = sorted(period["states"], key=lambda s: (s["step"], s["key"]))
+            with_share = [s for s in states if s["share"]]
+            bottleneck = max(with_share, key=lambda s: s["share"]) if with_share else None
+            out[k] = {
+                "states": states,
+                "bottleneck": dict(bottleneck) if bottleneck else None,
+                # most frequent first, then by path as the database orders text
+                "variants": [
+                    {
+                        "key": path,
+                        "path": path,
+                        "count": count,
+                        "share": _rf(share, 4),
+                        "median_hours": _rf(median),
+                    }
+                    for _rank, path, count, median, share in sorted(variants[k])
+                ],
+                "rework": period["rework"],
+                "cycle_histogram": [{"label": labels[i], "count": n} for i, n in enumerate(period["hist"])],
+            }
+        return out
 
     @api.model
     def _histogram_labels(self):
@@ -424,98 +563,104 @@ class WorkflowAnalytics(models.AbstractModel):
         ]
 
     @api.model
-    def _approvals(self, scope, p0, p1):
+    def _sql_approvals(self, ctx):
         """Decisions taken in the period: response time per approver and per step, rates,
         delegations and escalations."""
-        response = _hours(SQL("a.decision_at - COALESCE(a.notified_at, r.requested_at)"))
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH d AS (
-                    SELECT a.approver_id, COALESCE(s.code, s.name->>'en_US') AS step_key,
-                           COALESCE(s.name->>%(lang)s, s.name->>'en_US') AS step_name,
-                           a.status, %(response)s AS hours
-                      FROM approval_assignment a
-                      JOIN approval_request r ON r.id = a.request_id
-                      JOIN %(rel)s i ON i.id = r.instance_id
-                      LEFT JOIN workflow_state s ON s.id = r.state_id
-                     WHERE a.status IN ('approved', 'rejected')
-                       AND a.decision_at >= %(p0)s AND a.decision_at < %(p1)s
-                )
-                SELECT 'approver', g.approver_id::text, p.name, g.n, g.pct, g.approved, g.rejected
-                  FROM (SELECT d.approver_id, count(*) AS n,
-                               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.hours) AS pct,
-                               count(*) FILTER (WHERE d.status = 'approved') AS approved,
-                               count(*) FILTER (WHERE d.status = 'rejected') AS rejected
-                          FROM d GROUP BY d.approver_id) g
-                  JOIN res_users u ON u.id = g.approver_id JOIN res_partner p ON p.id = u.partner_id
-                UNION ALL
-                SELECT 'step', d.step_key, max(d.step_name), count(*),
-                       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.hours),
-                       count(*) FILTER (WHERE d.status = 'approved'), count(*) FILTER (WHERE d.status = 'rejected')
-                  FROM d GROUP BY d.step_key
-                UNION ALL
-                SELECT 'delegations', NULL, NULL, count(*), NULL, NULL, NULL
-                  FROM approval_assignment a JOIN approval_request r ON r.id = a.request_id
-                 WHERE r.instance_id IN %(scope)s AND a.delegated_at >= %(p0)s AND a.delegated_at < %(p1)s
-                UNION ALL
-                SELECT 'escalations', NULL, NULL, count(*), NULL, NULL, NULL
-                  FROM workflow_history h
-                 WHERE h.instance_id IN %(scope)s AND h.action_type = 'escalation'
-                   AND h.performed_at >= %(p0)s AND h.performed_at < %(p1)s
-                """,
-                response=response,
-                scope=scope["instances"],
-                rel=scope["relation"],
-                p0=p0,
-                p1=p1,
-                lang=self.env.lang or "en_US",
-            )
+        flt = ctx["flt"]
+        return SQL(
+            """(SELECT json_agg(x) FROM (
+                   SELECT json_build_array('approver', g.k, g.approver_id::text, pa.name, g.n, g.pct, g.approved,
+                                           g.rejected) AS x
+                     FROM (SELECT k, approver_id, count(*) AS n,
+                                  percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY hours) AS pct,
+                                  count(*) FILTER (WHERE status = 'approved') AS approved,
+                                  count(*) FILTER (WHERE status = 'rejected') AS rejected
+                             FROM decisions GROUP BY k, approver_id) g
+                     JOIN res_users u ON u.id = g.approver_id JOIN res_partner pa ON pa.id = u.partner_id
+                   UNION ALL
+                   SELECT json_build_array('step', k, step_key, max(step_name), count(*),
+                                           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY hours),
+                                           count(*) FILTER (WHERE status = 'approved'),
+                                           count(*) FILTER (WHERE status = 'rejected'))
+                     FROM decisions GROUP BY k, step_key
+                   UNION ALL
+                   SELECT json_build_array('delegations', p.k, count(*))
+                     FROM approval_assignment a
+                     JOIN per p ON a.delegated_at >= p.p0 AND a.delegated_at < p.p1
+                     JOIN approval_request r ON r.id = a.request_id
+                    WHERE r.instance_id IN %(instances)s
+                      AND a.delegated_at >= %(prev0)s AND a.delegated_at < %(p1)s
+                    GROUP BY p.k
+                   UNION ALL
+                   SELECT json_build_array('escalations', p.k, count(*))
+                     FROM workflow_history h
+                     JOIN per p ON h.performed_at >= p.p0 AND h.performed_at < p.p1
+                    WHERE h.instance_id IN %(instances)s AND h.action_type = 'escalation'
+                      AND h.performed_at >= %(prev0)s AND h.performed_at < %(p1)s
+                    GROUP BY p.k
+               ) f)""",
+            instances=ctx["scope"]["instances"],
+            prev0=flt["prev0"],
+            p1=flt["p1"],
         )
-        approvers, steps, counts = [], [], {}
-        for kind, key, name, count, pct, approved, rejected in self.env.cr.fetchall():
-            if kind in ("delegations", "escalations"):
-                counts[kind] = count
-                continue
-            line = {
-                "key": key,
-                "name": name,
-                "count": count,
-                "p50": _r(pct[0]),
-                "p90": _r(pct[1]),
-                "approved": approved,
-                "rejected": rejected,
-                "approval_rate": _r(approved / count, 4) if count else None,
-            }
-            (approvers if kind == "approver" else steps).append(line)
-        approvers.sort(key=lambda a: (-(a["p50"] or 0), a["name"]))
-        steps.sort(key=lambda s: (-(s["p50"] or 0), s["name"] or ""))
-        approved = sum(a["approved"] for a in approvers)
-        rejected = sum(a["rejected"] for a in approvers)
-        decided = approved + rejected
-        return {
-            "approvers": approvers,
-            "steps": steps,
-            "decisions": decided,
-            "approval_rate": _r(approved / decided, 4) if decided else None,
-            "rejection_rate": _r(rejected / decided, 4) if decided else None,
-            "delegations": counts.get("delegations", 0),
-            "escalations": counts.get("escalations", 0),
-        }
 
     @api.model
-    def _queues(self, scope):
-        """Running instances per state now."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT i.live_workflow_id || ':' || COALESCE(s.code, s.name->>'en_US'), count(*)
-                     FROM %s i JOIN workflow_state s ON s.id = i.current_state_id
-                    WHERE i.status = 'active'
-                    GROUP BY 1""",
-                scope["relation"],
+    def _parse_approvals(self, ctx, rows):
+        lines = {k: {"approver": [], "step": []} for k in (0, 1)}
+        counts = {k: {} for k in (0, 1)}
+        for row in rows:
+            kind, k = row[0], row[1]
+            if kind in ("delegations", "escalations"):
+                counts[k][kind] = row[2]
+                continue
+            key, name, count, pct, approved, rejected = row[2:]
+            pct = pct or [None, None]
+            lines[k][kind].append(
+                {
+                    "key": key,
+                    "name": name,
+                    "count": count,
+                    "p50": _rf(pct[0]),
+                    "p90": _rf(pct[1]),
+                    "approved": approved,
+                    "rejected": rejected,
+                    "approval_rate": _r(approved / count, 4) if count else None,
+                }
             )
+        out = {}
+        for k in (0, 1):
+            approvers = sorted(lines[k]["approver"], key=lambda a: (-(a["p50"] or 0), a["name"]))
+            steps = sorted(lines[k]["step"], key=lambda s: (-(s["p50"] or 0), s["name"] or ""))
+            approved = sum(a["approved"] for a in approvers)
+            rejected = sum(a["rejected"] for a in approvers)
+            decided = approved + rejected
+            out[k] = {
+                "approvals": {
+                    "approvers": approvers,
+                    "steps": steps,
+                    "decisions": decided,
+                    "approval_rate": _r(approved / decided, 4) if decided else None,
+                    "rejection_rate": _r(rejected / decided, 4) if decided else None,
+                    "delegations": counts[k].get("delegations", 0),
+                    "escalations": counts[k].get("escalations", 0),
+                }
+            }
+        return out
+
+    @api.model
+    def _sql_queues(self, ctx):
+        """Running instances per state now."""
+        return SQL(
+            """(SELECT json_agg(json_build_array(q.key, q.n))
+                  FROM (SELECT i.live_workflow_id || ':' || COALESCE(s.code, s.name->>'en_US') AS key, count(*) AS n
+                          FROM inst i JOIN workflow_state s ON s.id = i.current_state_id
+                         WHERE i.status = 'active'
+                         GROUP BY 1) q)"""
         )
-        return {self._state_key(scope, key): n for key, n in self.env.cr.fetchall()}
+
+    @api.model
+    def _parse_queues(self, ctx, rows):
+        return {self._state_key(ctx["scope"], key): n for key, n in rows}
 
     @api.model
     def _state_key(self, scope, key):

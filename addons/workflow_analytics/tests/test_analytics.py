@@ -137,6 +137,15 @@ class TestFigures(AnalyticsCase):
         self.assertEqual((ap["delegations"], ap["escalations"]), (1, 1))
         self.assertEqual(self.prev["approvals"]["decisions"], 0)
 
+    def test_dashboard_leaves_the_transaction_settings_as_they_were(self):
+        # its statement runs without JIT and with more work_mem: the rest of the request does not
+        cr = self.env.cr
+        cr.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        before = cr.fetchone()
+        self.env["workflow.analytics"].with_user(self.manager).get_dashboard(self.filters)
+        cr.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        self.assertEqual(cr.fetchone(), before)
+
     def test_drill_down_lists_the_instances_behind_a_figure(self):
         Analytics = self.env["workflow.analytics"].with_user(self.manager)
         action = Analytics.action_open(self.filters, "completed")
