@@ -19,3 +19,4 @@ from . import test_security_access
 from . import test_bad_input
 from . import test_xmlrpc_bad_args
 from . import test_bpmn
+from . import test_hook_refresh
