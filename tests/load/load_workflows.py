@@ -254,9 +254,10 @@ def sample_connections(db, stop, out, interval=1.0):
 def warm_up(url, db, uid, calls):
     """Concurrent cheap calls until every HTTP worker answers fast.
 
-    The seeding changed the configuration (an SLA definition patches its model): each Odoo
-    worker reloads its registry and checks the password once more on its next call. That is
-    the cost of a configuration change, not of the load; it is timed apart (``warmup_s``).
+    The set-up may have changed the configuration (an SLA definition on a model nothing
+    watched before): each Odoo worker then reloads its registry and checks the password once
+    more on its next call. That is the cost of a configuration change, not of the load; it is
+    timed apart (``warmup_s``).
     """
     rpcs = [Rpc(url, db, "admin", "admin", uid=uid) for _ in range(calls)]
     for _round in range(10):
