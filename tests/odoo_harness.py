@@ -81,14 +81,16 @@ def registry_in_process(dbname):
 class OdooServer:
     """``with OdooServer(db) as url:`` — Odoo with HTTP workers on a free loopback port."""
 
-    def __init__(self, dbname, workers=2, logfile=None, env=None, extra_args=()):
+    def __init__(self, dbname, workers=2, logfile=None, env=None, extra_args=(), port=None, gevent_port=None):
         self.dbname, self.workers, self.logfile, self.env = dbname, workers, logfile, env
         self.extra_args = list(extra_args)
+        # fixed ports (a session that owns a port range) or, by default, free ones
+        self.port, self.gevent_port = port, gevent_port
         self.proc = None
         self.url = None
 
     def __enter__(self):
-        port = free_port()
+        port = self.port or free_port()
         cmd = [
             PYTHON,
             f"{ODOO_PATH}/odoo-bin",
@@ -100,7 +102,7 @@ class OdooServer:
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
             # the long-polling process of a multi-worker server: its own free port, not 8072
-            f"--gevent-port={free_port()}",
+            f"--gevent-port={self.gevent_port or free_port()}",
             f"--workers={self.workers}",
             "--max-cron-threads=0",
             "--limit-time-real=600",
@@ -139,9 +141,12 @@ class OdooServer:
 class Rpc:
     """XML-RPC client bound to one user: ``rpc(model, method, *args, **kwargs)``."""
 
-    def __init__(self, url, db, login, password):
+    def __init__(self, url, db, login, password, uid=None):
         self.url, self.db, self.password = url, db, password
-        self.uid = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(db, login, password, {})
+        # ``uid``: already authenticated (a login hashes the password: 600,000 PBKDF2 rounds)
+        self.uid = uid or xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").authenticate(
+            db, login, password, {}
+        )
         if not self.uid:
             raise RuntimeError(f"cannot log in as {login}")
         self.proxy = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)

@@ -1,24 +1,30 @@
 #!/usr/bin/env python3
 """Load test: many workflows driven at once over XML-RPC while Celery runs alert and SLA jobs.
 
-* Odoo in multi-worker mode (``--workers``, default 4 = 2 x cores), loopback only;
+* Odoo in multi-worker mode (``--workers``, default 4 = 2 x cores), loopback only, on
+  ``--http-port`` / ``--gevent-port`` (default ``WFA_LOAD_HTTP_PORT`` / ``WFA_LOAD_GEVENT_PORT``,
+  else free ports);
 * ``--instances`` running instances (default 1,000) spread over ``--definitions`` workflows
-  (default 4), seeded through ``workflow.definition.start`` batches;
-* ``--clients`` concurrent XML-RPC clients (threads, default 20), each driving its own
-  instances (check -> submit -> approve, and a new instance when one completes) and, one
-  call in ``--shared-every`` (default 10), an instance of a small pool every client uses:
-  two clients on the same instance is where "Another user is changing this workflow" is the
-  documented answer;
+  (default 4), seeded with one ``create`` for the partners and one ``workflow.definition.start``
+  per definition;
+* ``--clients`` concurrent XML-RPC clients (threads, default 20; one login shared, as a real
+  integration does: each login hashes the password, 600,000 PBKDF2 rounds), each taking one of
+  its own instances and driving it to the end (check -> submit -> approve), a new instance on
+  the same document, then another instance; one call in 10 goes to an instance of a small
+  pool every client uses: two clients on the same instance is where "Another user is changing
+  this workflow" (and its siblings in ``CONFLICTS``) is the documented answer;
 * an alert raiser (alerts for partners, in-app notifications) and a job feeder sending the
   alert delivery, SLA scan, timeouts and approval deadline jobs to 2 Celery workers, with
   2,000 SLA trackings due when the run starts;
 * a sampler reading ``pg_stat_activity`` every second.
 
-Prints throughput, p50/p99 latency per call kind, every error by kind (same-instance
-conflicts counted apart), the Celery jobs' work and the database connections.
+The clock starts once the Odoo workers and the Celery pool processes have loaded their
+registries (seeding, the set-up of the jobs and that warm-up are timed apart). Prints
+throughput, p50/p99 latency per call kind, every error by kind (same-instance conflicts
+counted apart), the Celery jobs' work, the database connections and the load average.
 
-Usage (own database ``wfa_load``, installed here unless --keep-db finds it):
-    tests/load/load_workflows.py [--duration 60] [--instances 1000] [--clients 20]
+Usage (Redis: ``--redis`` or REDIS_URL):
+    tests/load/load_workflows.py [--duration 60] [--instances 1000] [--clients 20]  # installs wfa_load
     tests/load/load_workflows.py --db <an installed database>   # no install
 tests/integration/test_load_short.py runs ``run()`` for 15 s with 200 instances.
 """
@@ -48,10 +54,9 @@ CONFLICTS = (
     "Another user is changing this workflow",
     "the workflow may have moved on",
     "Another approver is deciding",
-    "is already decided",
+    "is already approved",  # the other client's approval completed the request first
     "no transition can be done",
-    "not pending",
-    "is not your turn",
+    "not your turn",
 )
 
 
@@ -124,23 +129,38 @@ class Stats:
 
 
 def setup(url, db, instances, definitions, tag):
-    """Definitions, partners, ``instances`` running instances; returns the work plan."""
+    """Definitions, partners, ``instances`` running instances; returns the work plan.
+
+    Few calls: one import per definition, one ``create`` for all the partners (no chatter
+    tracking: they are fixtures), one ``workflow.definition.start`` per definition.
+    """
     admin = Rpc(url, db, "admin", "admin")
     plan = {"definitions": [], "instances": []}
-    per = instances // definitions
+    per = [instances // definitions + (1 if d < instances % definitions else 0) for d in range(definitions)]
+    quiet = {"tracking_disable": True, "mail_create_nolog": True}
+    timings = plan["seed_timings_s"] = Counter()
+    t = time.perf_counter()
+    partners = admin(
+        "res.partner", "create", [{"name": f"load {tag} {i}"} for i in range(instances)], context=quiet
+    )
+    timings["partners"] += time.perf_counter() - t
+    first = 0
     for d in range(definitions):
         code = f"LOAD_{tag}_{d}"
+        t = time.perf_counter()
         def_id = admin("workflow.definition", "import_json", flow(code, d))
         names = {
-            t["name"]: t["id"]
-            for t in admin("workflow.transition", "search_read", [("workflow_id", "=", def_id)], ["name"])
+            tr["name"]: tr["id"]
+            for tr in admin("workflow.transition", "search_read", [("workflow_id", "=", def_id)], ["name"])
         }
-        partners = admin("res.partner", "create", [{"name": f"load {tag} {d}-{i}"} for i in range(per)])
-        started = []
-        for i in range(0, per, 250):
-            started += admin("workflow.definition", "start", [def_id], partners[i : i + 250])
+        timings["definitions"] += time.perf_counter() - t
+        mine = partners[first : first + per[d]]
+        first += per[d]
+        t = time.perf_counter()
+        started = admin("workflow.definition", "start", [def_id], mine)
+        timings["starts"] += time.perf_counter() - t
         plan["definitions"].append({"id": def_id, "code": code, "transitions": names})
-        plan["instances"] += [(d, inst, partner) for inst, partner in zip(started, partners, strict=True)]
+        plan["instances"] += [(d, inst, partner) for inst, partner in zip(started, mine, strict=True)]
     return plan
 
 
@@ -231,6 +251,59 @@ def sample_connections(db, stop, out, interval=1.0):
     conn.close()
 
 
+def warm_up(url, db, uid, calls):
+    """Concurrent cheap calls until every HTTP worker answers fast.
+
+    The set-up may have changed the configuration (an SLA definition on a model nothing
+    watched before): each Odoo worker then reloads its registry and checks the password once
+    more on its next call. That is the cost of a configuration change, not of the load; it is
+    timed apart (``warmup_s``).
+    """
+    rpcs = [Rpc(url, db, "admin", "admin", uid=uid) for _ in range(calls)]
+    for _round in range(10):
+        times = []
+
+        def call(rpc, times=times):
+            t = time.perf_counter()
+            rpc("workflow.instance", "search_count", [("status", "=", "active")])
+            times.append(time.perf_counter() - t)
+
+        threads = [threading.Thread(target=call, args=(rpc,)) for rpc in rpcs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if max(times) < 0.5:
+            return
+
+
+WARM_JOB = ("workflow.instance", "_job_timeouts")  # nothing due: only loads the registry
+
+
+def warm_celery_send(celery_client, db, processes=8):
+    """One cheap job per pool process (and more): each loads its Odoo registry on its first job
+    (seconds with every app installed); sent before the seeding so that this overlaps it."""
+    for _ in range(processes):
+        celery_client.send_task("workflow_celery.run_job", args=[db, *WARM_JOB])
+
+
+def wait_celery_idle(celery_client, timeout):
+    """Until the queue is empty and no pool process holds a job (bounded): the Celery workers
+    are warm when the clock starts."""
+    import redis  # pylint: disable=import-outside-toplevel
+
+    broker = redis.Redis.from_url(celery_client.conf.broker_url)
+    inspect = celery_client.control.inspect(timeout=1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not broker.llen(celery_client.conf.task_default_queue):
+            active, reserved = inspect.active(), inspect.reserved()
+            if active and not any(active.values()) and not any((reserved or {}).values()):
+                return True
+        time.sleep(0.5)
+    return False
+
+
 def run(
     url,
     db,
@@ -243,19 +316,39 @@ def run(
     trackings=2000,
     log=print,
     min_changes=0,
+    min_approvals=0,
     max_extra=0,
+    warm_calls=8,
 ):
-    """Seed, drive for ``duration`` seconds, return the figures (a dict)."""
+    """Seed, drive for ``duration`` seconds, return the figures (a dict).
+
+    Each client works like a user going through a pile of documents: it takes one of its own
+    instances and drives it to the end (check, submit, approve), starts the next cycle on the
+    same document, then takes another instance; one call in ``shared_every`` goes to an
+    instance of the pool all clients share. Every state change needs an earlier one, so the
+    approvals come after two transitions of the same instance, not by chance.
+    """
     tag = uuid.uuid4().hex[:6]
+    if celery_client is not None:
+        warm_celery_send(celery_client, db)
     t0 = time.perf_counter()
     plan = setup(url, db, instances, definitions, tag)
     seed_seconds = time.perf_counter() - t0
     log(f"seeded {len(plan['instances'])} instances on {definitions} definitions in {seed_seconds:.1f} s")
     rule = sla = None
+    t0 = time.perf_counter()
     if celery_client is not None:
         rule, sla = setup_jobs(url, db, tag, trackings)
         make_due(db, sla)
+    jobs_seconds = time.perf_counter() - t0
     admin = Rpc(url, db, "admin", "admin")
+    t0 = time.perf_counter()
+    warm_up(url, db, admin.uid, warm_calls)
+    celery_warm = celery_client is None or wait_celery_idle(celery_client, 120)
+    warm_seconds = time.perf_counter() - t0
+    log(
+        f"alert rule and {trackings} SLA trackings in {jobs_seconds:.1f} s, workers warm in {warm_seconds:.1f} s"
+    )
     shared = plan["instances"][: max(2, clients // 2)]
     own = plan["instances"][len(shared) :]
     chunks = [own[i::clients] for i in range(clients)]
@@ -263,7 +356,7 @@ def run(
     jobs = Counter()
 
     def fire(rpc, definition, inst, partner, shared_instance, state):
-        """One step of one instance; returns its new local state (None: unknown)."""
+        """One step of one instance; returns the instance and its new local state (None: unknown)."""
         names = plan["definitions"][definition]["transitions"]
         code = plan["definitions"][definition]["code"]
         if state is None or shared_instance:
@@ -286,6 +379,8 @@ def run(
             )
             stats.record("read", time.perf_counter() - t)
             if not pending:
+                if not shared_instance:  # an instance in review without its request: a product bug
+                    stats.error("instance in review without a pending approval request", False)
                 return inst, None
             t = time.perf_counter()
             rpc("approval.request", "approve", pending[:1], comment="ok")
@@ -297,13 +392,13 @@ def run(
         return new, "draft"
 
     def client(n):
-        rpc = Rpc(url, db, "admin", "admin")
+        rpc = Rpc(url, db, "admin", "admin", uid=admin.uid)
         rng = random.Random(n)
         mine = [[d, inst, partner, "draft"] for d, inst, partner in chunks[n]]
+        item = mine[rng.randrange(len(mine))]
         shared_state = {}
         while not stop.is_set():
-            use_shared = rng.randrange(shared_every) == 0
-            if use_shared:
+            if rng.randrange(shared_every) == 0:
                 index = rng.randrange(len(shared))
                 d, inst, partner = shared[index]
                 inst = shared_state.get(index, inst)
@@ -322,26 +417,31 @@ def run(
                         if found:
                             shared_state[index] = found[0]
                 continue
-            item = mine[rng.randrange(len(mine))]
             try:
                 item[1], item[3] = fire(rpc, item[0], item[1], item[2], False, item[3])
             except Exception as exc:  # pylint: disable=broad-except
                 stats.error(error_kind(exc), False)
                 item[3] = None
+                continue
+            if item[3] == "draft":  # a cycle done (approved, restarted): the next document
+                item = mine[rng.randrange(len(mine))]
 
     def raiser():
-        rpc = Rpc(url, db, "admin", "admin")
+        rpc = Rpc(url, db, "admin", "admin", uid=admin.uid)
         partners = [p for _d, _i, p in plan["instances"]]
         while not stop.is_set():
             try:
                 t = time.perf_counter()
-                rpc(
-                    "alert.rule",
-                    "raise_alert",
-                    rule,
-                    model_name="res.partner",
-                    record_ids=random.sample(partners, 10),
-                    dedup_key=uuid.uuid4().hex,
+                # a partner with an open alert of the rule gets no second one: count what is new
+                jobs["alerts"] += len(
+                    rpc(
+                        "alert.rule",
+                        "raise_alert",
+                        rule,
+                        model_name="res.partner",
+                        record_ids=random.sample(partners, 10),
+                        dedup_key=uuid.uuid4().hex,
+                    )
                 )
                 stats.record("raise_alert", time.perf_counter() - t)
             except Exception as exc:  # pylint: disable=broad-except
@@ -370,15 +470,19 @@ def run(
         if sla
         else 0
     )
+
+    def changes():
+        return sum(stats.ok[k] for k in ("fire", "approve", "start"))
+
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        load_start = loadavg.read().split()[:3]
     start = time.perf_counter()
     for thread in threads + extra:
         thread.start()
     time.sleep(duration)
     # a saturated machine: go on (bounded) until the clients did some work to judge
     deadline = time.monotonic() + max_extra
-    while (
-        sum(stats.ok[k] for k in ("fire", "approve", "start")) < min_changes and time.monotonic() < deadline
-    ):
+    while (changes() < min_changes or stats.ok["approve"] < min_approvals) and time.monotonic() < deadline:
         time.sleep(0.5)
     stop.set()
     for thread in threads + extra:
@@ -387,10 +491,15 @@ def run(
     result = {
         "duration_s": round(elapsed, 1),
         "seed_s": round(seed_seconds, 1),
+        "seed_timings_s": {k: round(v, 1) for k, v in plan["seed_timings_s"].items()},
+        "jobs_setup_s": round(jobs_seconds, 1),
+        "warmup_s": round(warm_seconds, 1),
+        "celery_warm": celery_warm,
         "instances": len(plan["instances"]),
         "clients": clients,
         "calls": dict(stats.ok),
-        "state_changes_per_s": round(sum(stats.ok[k] for k in ("fire", "approve", "start")) / elapsed, 1),
+        "calls_per_s": round(sum(stats.ok.values()) / elapsed, 1),
+        "state_changes_per_s": round(changes() / elapsed, 1),
         "latency_ms": {
             k: {"p50": round(pct(v, 50) * 1000, 1), "p99": round(pct(v, 99) * 1000, 1), "n": len(v)}
             for k, v in sorted(stats.latency.items())
@@ -402,7 +511,14 @@ def run(
             "search_count",
             [("workflow_id.code", "like", f"LOAD_{tag}_%"), ("status", "=", "active")],
         ),
+        "completed": admin(
+            "workflow.instance",
+            "search_count",
+            [("workflow_id.code", "like", f"LOAD_{tag}_%"), ("status", "=", "completed")],
+        ),
     }
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        result["loadavg"] = {"start": load_start, "end": loadavg.read().split()[:3]}  # 1, 5, 15 min
     samples = conns.get("samples", [])
     result["connections"] = {
         "max_connections": conns.get("max_connections"),
@@ -415,7 +531,7 @@ def run(
     if celery_client is not None:
         result["celery"] = {
             "job_messages": jobs["sent"],
-            "alerts_raised": stats.ok["raise_alert"] * 10,
+            "alerts_raised": jobs["alerts"],
             "notifications_sent": admin(
                 "alert.notification", "search_count", [("rule_id", "=", rule), ("status", "=", "sent")]
             ),
@@ -437,8 +553,18 @@ def run(
 def report(result, out=print):
     out(f"\n== load: {result['instances']} instances, {result['clients']} clients, {result['duration_s']} s")
     out(
-        f"state changes (fire + approve + start): {result['state_changes_per_s']} /s   calls: {result['calls']}"
+        f"seeding {result['seed_s']} s {result['seed_timings_s']}, alert rule + SLA trackings {result['jobs_setup_s']} s,"
+        f" warm-up {result['warmup_s']} s"
     )
+    out(
+        f"calls: {result['calls_per_s']} /s, state changes (fire + approve + start):"
+        f" {result['state_changes_per_s']} /s   calls: {result['calls']}"
+    )
+    out(
+        f"load average (1, 5, 15 min) when the clients start: {' '.join(result['loadavg']['start'])},"
+        f" at the end: {' '.join(result['loadavg']['end'])}; Celery workers warm: {result['celery_warm']}"
+    )
+    out(f"instances at the end: {result['running']} running, {result['completed']} completed")
     for kind, lat in result["latency_ms"].items():
         out(f"  {kind:<12} p50 {lat['p50']:7.1f} ms   p99 {lat['p99']:7.1f} ms   (n={lat['n']})")
     out(f"errors on shared instances (two clients, one instance): {result['errors_shared'] or 'none'}")
@@ -458,6 +584,18 @@ def main():
     parser.add_argument("--definitions", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=int(os.environ.get("WFA_LOAD_HTTP_PORT", 0)),
+        help="Odoo's HTTP port (default: WFA_LOAD_HTTP_PORT, else a free port)",
+    )
+    parser.add_argument(
+        "--gevent-port",
+        type=int,
+        default=int(os.environ.get("WFA_LOAD_GEVENT_PORT", 0)),
+        help="Odoo's long-polling port (default: WFA_LOAD_GEVENT_PORT, else a free port)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "tests"))
     from fault_harness import CeleryWorker  # pylint: disable=import-outside-toplevel
@@ -474,7 +612,14 @@ def main():
     client.conf.task_default_queue = "workflow"
     workers = []
     try:
-        with OdooServer(db, workers=args.workers, logfile=logdir / "odoo.log") as url:
+        server = OdooServer(
+            db,
+            workers=args.workers,
+            logfile=logdir / "odoo.log",
+            port=args.http_port or None,
+            gevent_port=args.gevent_port or None,
+        )
+        with server as url:
             Rpc(url, db, "admin", "admin")("ir.config_parameter", "set_param", BROKER_PARAM, args.redis)
             workers = [
                 CeleryWorker(f"load-{i}", args.redis, db, logdir, concurrency=1).start() for i in range(2)

@@ -177,8 +177,29 @@ class WorkflowHook(models.AbstractModel):
         cls._update_registry = _update_registry
 
     @api.model
+    def _hook_patched(self):
+        """``{(model_name, event)}`` patched in this process's registry."""
+        return {
+            (model_name, event)
+            for model_name, cls in self.env.registry.models.items()
+            for event in EVENTS
+            if getattr(cls.__dict__.get(event), PATCH_MARK, False)
+        }
+
+    @api.model
     def _hook_refresh(self):
-        """Re-install the patches after a configuration change and tell the other workers."""
+        """Re-install the patches after a configuration change and tell the other workers.
+
+        Only when the patched set changed: every other process (HTTP workers, Celery pool
+        processes) then reloads its whole registry on its next request — seconds of CPU each
+        with every app installed, and its password check cache is lost. A change that patches
+        nothing new (one more workflow on an already watched model, an SLA edited) needs none:
+        the handlers read the configuration when they run. A patch left on a model nothing
+        watches any more (two concurrent removals) only costs a call to handlers that find
+        nothing, until the next reload.
+        """
         if self.env.registry.ready and not self.env.context.get("import_file"):
+            before = self._hook_patched()
             self._register_hook()
-            self.env.registry.registry_invalidated = True
+            if self._hook_patched() != before:
+                self.env.registry.registry_invalidated = True

@@ -20,3 +20,4 @@ from . import test_bad_input
 from . import test_xmlrpc_bad_args
 from . import test_bpmn
 from . import test_menus
+from . import test_hook_refresh
