@@ -37,16 +37,16 @@ default_checkpoints="$LOGDIR/audit-checkpoints-$$-{db}.jsonl"
 export WORKFLOW_AUDIT_CHECKPOINT_FILE="${WORKFLOW_AUDIT_CHECKPOINT_FILE:-$default_checkpoints}"
 status=0
 
-# Seconds each addon's Odoo tests took in one process (scripts/test.sh of 2026-12-02, load
-# average 4-5 on two cores): only used to share the addons between the TEST_JOBS processes
+# Seconds each addon's Odoo tests took (odoo.tests.stats of scripts/test.sh on 2026-12-02, load
+# average 3-4 on two cores): only used to share the addons between the TEST_JOBS processes
 # (longest first, each to the least loaded process); an addon not listed counts 10.
 declare -A TEST_SECONDS=(
-  [workflow_automation]=290 [workflow_sale]=111 [workflow_templates]=63 [workflow_analytics]=46
-  [workflow_alerts]=43 [workflow_sla]=36 [workflow_designer]=32 [workflow_audit]=29
-  [workflow_tasks]=22 [workflow_webhooks]=16 [workflow_sale_stock]=9 [workflow_analytics_alerts]=6
-  [workflow_webhooks_alerts]=6 [workflow_hr]=6 [workflow_tasks_project]=5 [workflow_analytics_sla]=4
-  [workflow_tasks_hr]=3 [workflow_tasks_alerts]=3 [workflow_webhooks_sla]=2 [workflow_tasks_sla]=2
-  [workflow_sla_alerts]=1
+  [workflow_automation]=153 [workflow_sale]=72 [workflow_templates]=53 [workflow_analytics]=33
+  [workflow_sla]=30 [workflow_alerts]=26 [workflow_designer]=25 [workflow_audit]=24
+  [workflow_tasks]=23 [workflow_webhooks]=14 [workflow_hr]=5 [workflow_sale_stock]=4
+  [workflow_analytics_alerts]=4 [workflow_analytics_sla]=4 [workflow_webhooks_alerts]=3
+  [workflow_tasks_project]=3 [workflow_tasks_hr]=2 [workflow_tasks_alerts]=2 [workflow_webhooks_sla]=1
+  [workflow_sla_alerts]=1 [workflow_tasks_sla]=1
 )
 
 odoo_db_cmd() {
