@@ -53,19 +53,80 @@ def _readable_parents(parent_model, ids, uid=None):
     return set(parents._filter_access_rules("read")._ids)
 
 
+class WorkflowVisibleRowsMixin(models.AbstractModel):
+    """Rows a user sees only when, beyond their own access rules, one further check lets them.
+
+    ``_search``, ``_filter_access_rules`` and ``_filter_access_rules_python`` all leave out the
+    rows ``_workflow_visible_ids`` does not name, for every user but the superuser. A model
+    says which of its columns the check needs (``_workflow_visibility_fields``) and, given
+    rows ``(id, *those columns)``, which ids user ``uid`` may see (``_workflow_visible_ids``).
+    """
+
+    _name = "workflow.visible.rows.mixin"
+    _description = "Rows Seen Only Through a Further Check"
+
+    def _workflow_visibility_fields(self):
+        """The columns ``_workflow_visible_ids`` reads, in its rows' order after the id."""
+        raise NotImplementedError
+
+    def _workflow_visible_ids(self, rows, uid):
+        """The ids among ``rows`` (tuples ``(id, *_workflow_visibility_fields())``, a column
+        without value as False or None) that user ``uid`` may see."""
+        raise NotImplementedError
+
+    def _workflow_visible_filter(self):
+        real = self.browse([i for i in self._ids if isinstance(i, int)])
+        if not real:
+            return self
+        fnames = self._workflow_visibility_fields()
+        rows = [(row["id"], *(row[f] for f in fnames)) for row in real.sudo().read(fnames, load=False)]
+        ok = real._workflow_visible_ids(rows, self.env.uid)
+        return self.browse([i for i in self._ids if i in ok or not isinstance(i, int)])
+
+    def _filter_access_rules(self, operation):
+        valid = super()._filter_access_rules(operation)
+        if self.env.su:
+            return valid
+        return valid._workflow_visible_filter()
+
+    def _filter_access_rules_python(self, operation):
+        valid = super()._filter_access_rules_python(operation)
+        if self.env.su:
+            return valid
+        return valid._workflow_visible_filter()
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
+        """Leave out the rows the user may not see (as ``mail.activity`` does for documents)."""
+        query = super()._search(domain, offset, limit, order, access_rights_uid)
+        if self.env.su and not access_rights_uid:
+            return query
+        uid = access_rights_uid or self.env.uid
+        fnames = self._workflow_visibility_fields()
+        self.flush_model(fnames)
+        query_str, params = query.select(
+            f'"{self._table}"."id"', *(f'"{self._table}"."{fname}"' for fname in fnames)
+        )
+        self.env.cr.execute(query_str, params)
+        rows = self.env.cr.fetchall()
+        ok = self._workflow_visible_ids(rows, uid)
+        return self.browse(row[0] for row in rows if row[0] in ok)._as_query()
+
+
 class WorkflowTargetMixin(models.AbstractModel):
     """A record of the suite that points at a business record of any model (model name + id).
 
     Its access follows the document, like ``mail.activity`` and ``mail.message``:
     besides its own access rules, a user reads such a record only when they may
-    read the document it points at (``_search``, ``_filter_access_rules`` and
-    ``_filter_access_rules_python`` below). ``_workflow_visible_anyway`` names
+    read the document it points at (``workflow.visible.rows.mixin``, with the check
+    ``_workflow_visible_ids`` below). ``_workflow_visible_anyway`` names
     the records a user sees without reading the document (an approver sees the
     request they are asked to decide). Models that belong to such a record
     (history lines, assignments) follow it through ``workflow.target.follower.mixin``.
     """
 
     _name = "workflow.target.mixin"
+    _inherit = "workflow.visible.rows.mixin"
     _description = "Points at a Business Record"
 
     model_name = fields.Char(required=True, index=True, string="Model")
@@ -138,65 +199,24 @@ class WorkflowTargetMixin(models.AbstractModel):
         """Ids among ``self`` that user ``uid`` sees without reading their document (extension point)."""
         return set()
 
-    def _workflow_document_filter(self, uid=None):
-        """The records of ``self`` whose document user ``uid`` may read (or that they see anyway)."""
-        real = self.browse([i for i in self._ids if isinstance(i, int)])
-        if not real:
-            return self
-        uid = uid or self.env.uid
-        rows = real.sudo().read(["model_name", "record_id"], load=False)
-        pairs = defaultdict(set)
-        for row in rows:
-            if row["model_name"]:
-                pairs[row["model_name"]].add(row["record_id"])
-        allowed = readable_documents(self.env, pairs, uid)
-        anyway = real._workflow_visible_anyway(uid)
-        ok = {
-            row["id"]
-            for row in rows
-            if not row["model_name"]  # about no document (an alert on a count): its own rules decide
-            or row["record_id"] in allowed.get(row["model_name"], ())
-            or row["id"] in anyway
-        }
-        return self.browse([i for i in self._ids if i in ok or not isinstance(i, int)])
+    def _workflow_visibility_fields(self):
+        return ("model_name", "record_id")
 
-    def _filter_access_rules(self, operation):
-        valid = super()._filter_access_rules(operation)
-        if self.env.su:
-            return valid
-        return valid._workflow_document_filter()
-
-    def _filter_access_rules_python(self, operation):
-        valid = super()._filter_access_rules_python(operation)
-        if self.env.su:
-            return valid
-        return valid._workflow_document_filter()
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
-        """Leave out the records whose document the user may not read (as ``mail.activity`` does)."""
-        query = super()._search(domain, offset, limit, order, access_rights_uid)
-        if self.env.su and not access_rights_uid:
-            return query
-        uid = access_rights_uid or self.env.uid
-        self.flush_model(["model_name", "record_id"])
-        query_str, params = query.select(
-            f'"{self._table}"."id"', f'"{self._table}"."model_name"', f'"{self._table}"."record_id"'
-        )
-        self.env.cr.execute(query_str, params)
-        rows = self.env.cr.fetchall()
+    def _workflow_visible_ids(self, rows, uid):
+        """The rows whose document user ``uid`` may read, and those they see anyway."""
         pairs = defaultdict(set)
         for _id, model_name, record_id in rows:
             if model_name:
                 pairs[model_name].add(record_id)
         allowed = readable_documents(self.env, pairs, uid)
         anyway = self.browse([row[0] for row in rows])._workflow_visible_anyway(uid)
-        records = self.browse(
+        return {
             id_
             for id_, model_name, record_id in rows
-            if not model_name or record_id in allowed.get(model_name, ()) or id_ in anyway
-        )
-        return records._as_query()
+            if not model_name  # about no document (an alert on a count): its own rules decide
+            or record_id in allowed.get(model_name, ())
+            or id_ in anyway
+        }
 
 
 class WorkflowTargetFollowerMixin(models.AbstractModel):
@@ -207,43 +227,15 @@ class WorkflowTargetFollowerMixin(models.AbstractModel):
     """
 
     _name = "workflow.target.follower.mixin"
+    _inherit = "workflow.visible.rows.mixin"
     _description = "Belongs to a Record Pointing at a Business Record"
     _workflow_follow_field = None
 
-    def _workflow_parent_filter(self, uid=None):
-        real = self.browse([i for i in self._ids if isinstance(i, int)])
-        if not real:
-            return self
-        fname = self._workflow_follow_field
-        rows = real.sudo().read([fname], load=False)
-        parent_model = self.env[self._fields[fname].comodel_name]
-        visible = _readable_parents(parent_model, {row[fname] for row in rows if row[fname]}, uid)
-        ok = {row["id"] for row in rows if row[fname] in visible}
-        return self.browse([i for i in self._ids if i in ok or not isinstance(i, int)])
+    def _workflow_visibility_fields(self):
+        return (self._workflow_follow_field,)
 
-    def _filter_access_rules(self, operation):
-        valid = super()._filter_access_rules(operation)
-        if self.env.su:
-            return valid
-        return valid._workflow_parent_filter()
-
-    def _filter_access_rules_python(self, operation):
-        valid = super()._filter_access_rules_python(operation)
-        if self.env.su:
-            return valid
-        return valid._workflow_parent_filter()
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
-        query = super()._search(domain, offset, limit, order, access_rights_uid)
-        if self.env.su and not access_rights_uid:
-            return query
-        uid = access_rights_uid or self.env.uid
-        fname = self._workflow_follow_field
-        self.flush_model([fname])
-        query_str, params = query.select(f'"{self._table}"."id"', f'"{self._table}"."{fname}"')
-        self.env.cr.execute(query_str, params)
-        rows = self.env.cr.fetchall()
-        parent_model = self.env[self._fields[fname].comodel_name]
-        visible = _readable_parents(parent_model, {row[1] for row in rows if row[1]}, uid)
-        return self.browse(id_ for id_, parent_id in rows if parent_id in visible)._as_query()
+    def _workflow_visible_ids(self, rows, uid):
+        """The rows whose parent record user ``uid`` reads."""
+        parent_model = self.env[self._fields[self._workflow_follow_field].comodel_name]
+        visible = _readable_parents(parent_model, {parent_id for _id, parent_id in rows if parent_id}, uid)
+        return {id_ for id_, parent_id in rows if parent_id in visible}
