@@ -547,8 +547,8 @@ class AlertNotification(models.Model):
                 if session:
                     try:
                         session.quit()
-                    except (smtplib.SMTPException, OSError):
-                        pass
+                    except (smtplib.SMTPException, OSError) as exc:
+                        _logger.debug("alert emails: SMTP QUIT failed (%s)", exc)
         return sent
 
     def _email_from(self):
