@@ -8,8 +8,9 @@ a real SMTP sink and a real HTTP SMS gateway on loopback.  Prints figures; not p
 1. evaluation of a reorder-point rule over N products: the addon's one-statement check
    vs. the specification's per-product ORM loop (orderpoint search + qty_available), same data;
 2. alerts processed per minute: one check raises --alerts alerts, each notified by SMS
-   (Celery worker -> HTTP gateway), in-app (bus) and email (Celery worker -> mail queue, sent
-   by a second process playing Odoo's mail cron -> SMTP sink);
+   (Celery worker -> HTTP gateway), in-app (bus) and email (Celery worker -> SMTP sink: the
+   worker sends the emails it hands over to the mail queue under a lease; Odoo's mail-queue
+   cron only sends what a worker left behind);
 3. trigger-to-sent latency p50/p99: alerts raised one at a time (commit), measured until the
    SMS gateway receives the request (Celery path) and until the in-app row is sent.
 
@@ -18,7 +19,6 @@ The database is created on first use (module installed without demo data) and ke
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -115,25 +115,6 @@ def load_odoo(db):
 
     env.db = db
     return env
-
-
-def mail_queue_loop(env_factory, rule_id):
-    """Odoo's mail-queue cron for the emails of one rule, run until terminated."""
-    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
-    with env_factory() as env:
-        env["mail.mail"].search([], limit=1)
-    print("ready", flush=True)
-    while True:
-        with env_factory() as env:
-            mails = (
-                env["alert.notification"]
-                .search([("rule_id", "=", rule_id), ("status", "=", "queued")])
-                .mail_id
-            )
-            if mails:
-                env["mail.mail"].process_email_queue(ids=mails.ids)
-        if not mails:
-            time.sleep(0.1)
 
 
 def start_worker(db, concurrency):
@@ -379,14 +360,7 @@ def bench_throughput(env_factory, categ_id, n_alerts, gateway, sink, user_id):
         rule_id = rule.id
     gateway.requests.clear()
     sink.messages.clear()
-    # another process plays Odoo's mail-queue cron (process_email_queue), as often as it can: as in
-    # production, not in this process, which holds the SMTP sink and the SMS gateway
-    mail_queue = subprocess.Popen(
-        [PYTHON, __file__, "--db", env_factory.db, "--mail-queue-for-rule", str(rule_id)],
-        env=dict(os.environ, REDIS_URL=REDIS),
-        stdout=subprocess.PIPE,
-    )
-    mail_queue.stdout.readline()  # its registry is loaded
+    # no mail-queue cron runs: the Celery workers send the emails themselves
     t0 = time.time()
     with env_factory() as env:
         alerts = env["alert.rule"].browse(rule_id)._evaluate()
@@ -409,8 +383,6 @@ def bench_throughput(env_factory, categ_id, n_alerts, gateway, sink, user_id):
             break
         time.sleep(0.1)
     t_end = time.time()
-    mail_queue.terminate()
-    mail_queue.wait(30)
     c = counts()
     failed = sum(k for (ch, s), k in c.items() if s == "failed")
     print("\n== 2. throughput: %d alerts raised by one check, 3 channels each" % n)
@@ -499,31 +471,6 @@ def bench_latency(env_factory, samples, gateway, user_id):
     return pct(sms, 50), pct(sms, 99)
 
 
-def start_odoo_server(db, port):
-    """An Odoo server with one cron thread: it runs the mail queue when the delivery job wakes it."""
-    log = Path(tempfile.mkdtemp(prefix="wfa-alerts-odoo-")) / "odoo.log"
-    proc = subprocess.Popen(
-        [
-            PYTHON,
-            os.path.join(ODOO_PATH, "odoo-bin"),
-            "--addons-path=%s/odoo/addons,%s/addons" % (ODOO_PATH, REPO),
-            "--db_host=%s" % PGHOST,
-            "--db_user=%s" % PGUSER,
-            "-d",
-            db,
-            "--db-filter=^%s$" % db,
-            "--http-port=%d" % port,
-            "--max-cron-threads=1",
-            "--workers=0",
-            "--log-level=warn",
-            "--logfile=%s" % log,
-        ],
-        env=dict(os.environ, REDIS_URL=REDIS),
-    )
-    time.sleep(8)
-    return proc
-
-
 def bench_email_latency(env_factory, samples, sink, user_id):
     with env_factory() as env:
         rule = env["alert.rule"].create(
@@ -555,9 +502,7 @@ def bench_email_latency(env_factory, samples, sink, user_id):
     arrived = {m["message"]["Message-Id"]: m["at"] for m in sink.messages}
     lat = [arrived[k] - t for k, t in committed.items() if k in arrived]
     drop_rule(env_factory, rule_id, partner_ids)
-    print(
-        "\n== 4. email trigger-to-SMTP latency, %d alerts (Celery delivery -> Odoo cron mail queue)" % samples
-    )
+    print("\n== 4. email trigger-to-SMTP latency, %d alerts (Celery worker -> SMTP sink)" % samples)
     print(
         "  email (commit -> message at the SMTP sink): p50 %.2f s, p99 %.2f s, max %.2f s (%d/%d arrived)"
         % (pct(lat, 50), pct(lat, 99), max(lat or [float("nan")]), len(lat), samples)
@@ -575,14 +520,9 @@ def main():
     parser.add_argument("--latency", type=int, default=60, help="latency samples")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--email-latency", type=int, default=20, help="email latency samples (0: skip)")
-    parser.add_argument("--http-port", type=int, default=18371, help="port of the Odoo server (cron)")
     parser.add_argument("--smtp-port", type=int, default=2540, help="port of the SMTP sink")
     parser.add_argument("--gateway-port", type=int, default=18400, help="port of the HTTP SMS gateway")
-    parser.add_argument("--mail-queue-for-rule", type=int, help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
-    if args.mail_queue_for_rule:
-        mail_queue_loop(load_odoo(args.db), args.mail_queue_for_rule)
-        return
 
     ensure_db(args.db)
     env_factory = load_odoo(args.db)
@@ -633,12 +573,8 @@ def main():
         bench_throughput(env_factory, categ_id, args.alerts, gateway, sink, user_id)
         bench_latency(env_factory, args.latency, gateway, user_id)
         if args.email_latency:
-            server = start_odoo_server(args.db, args.http_port)
-            try:
-                bench_email_latency(env_factory, args.email_latency, sink, user_id)
-            finally:
-                server.terminate()
-                server.wait(30)
+            # no Odoo server, no mail-queue cron: the Celery worker sends the email itself
+            bench_email_latency(env_factory, args.email_latency, sink, user_id)
         print(
             "\nload average: %s on %s CPUs" % (" ".join("%.2f" % x for x in os.getloadavg()), os.cpu_count())
         )

@@ -15,17 +15,29 @@ otherwise).  Sending is claimed row by row:
    bad one is recorded for retry without blocking or duplicating the others;
 3. SMS / push, one after the other: the HTTP post (``Idempotency-Key`` header),
    then ``sent``/``delivered`` or the error (retry with backoff, ``failed``
-   after the last attempt) recorded and committed before the next post.
+   after the last attempt) recorded and committed before the next post;
+4. the emails handed over in step 2 were created with a lease: ``scheduled_date``
+   = hand-over + ``workflow_alerts.claim_lease_seconds``, so Odoo's mail-queue
+   cron does not take them meanwhile.  The worker sends them itself, one SMTP
+   connection per batch, committing each email's ``sent`` (or error) before the
+   next, and starts none after half the lease.  What it leaves (it died, the
+   SMTP connection broke) is sent by the mail-queue cron once the lease has
+   passed (the sweeper wakes it).
 
 A worker that dies after the claim leaves its unfinished rows in ``sending``;
 the sweeper puts them back to ``retry`` after the lease
 (``workflow_alerts.claim_lease_seconds``).  For the one SMS / push posted but not
 yet recorded, that window is at-least-once: the gateway receives the same
-idempotency key twice and is expected to drop the second request.  Everything
-else is exactly once (in-app and email rows are committed with their status).
+idempotency key twice and is expected to drop the second request.  Likewise the
+one email in flight when its worker died or its SMTP connection broke may be
+sent again by the mail queue after the lease, with the same ``Message-Id`` (the
+idempotency key) for the receiver to drop.  Everything else is exactly once
+(in-app and email rows are committed with their status).
 """
 
 import logging
+import smtplib
+import time
 import uuid
 from datetime import timedelta
 
@@ -328,7 +340,11 @@ class AlertNotification(models.Model):
         notifications = self.browse(ids)
         # in-app and email hand-over are rows of this transaction: exactly once, set-based, one commit
         local = notifications.filtered(lambda n: n.channel in TRANSACTIONAL_CHANNELS)
-        queued_mail = local._deliver_local()
+        # the emails handed over here are leased to this worker (scheduled after the lease): the
+        # mail-queue cron leaves them alone until then, and sends them only if this worker does not
+        lease = self._email_lease_seconds()
+        deadline = time.monotonic() + lease / 2
+        leased_mails = local.with_context(wfa_email_lease=lease)._deliver_local()
         if auto_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         # HTTP gateways are outside effects: the outcome of each is committed before the next is sent
@@ -345,14 +361,15 @@ class AlertNotification(models.Model):
                 notification._record_failure("%s: %s" % (type(exc).__name__, exc), False, "internal")
             if auto_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        if queued_mail:
-            self._trigger_mail_queue()
+        if leased_mails:
+            self._send_leased_emails(leased_mails, deadline, auto_commit)
         if len(ids) >= limit:
             self._enqueue_delivery()  # more may be waiting: chain the next batch
         return len(ids)
 
     def _deliver_local(self):
-        """Deliver claimed in-app and email notifications as a set; return whether mail was queued.
+        """Deliver claimed in-app and email notifications as a set; return the emails (``mail.mail``)
+        handed over and leased to this worker, to be sent by ``_send_leased_emails`` after commit.
 
         One savepoint for the batch: the emails created by one ``create``, the bus messages by one
         INSERT, the statuses by one UPDATE.  When anything in it fails, the savepoint is rolled
@@ -360,7 +377,7 @@ class AlertNotification(models.Model):
         savepoint, so a bad one is recorded for retry and never blocks or duplicates the others.
         """
         if not self:
-            return False
+            return self.env["mail.mail"]
         try:
             with self.env.cr.savepoint():
                 return self._deliver_local_set()
@@ -368,11 +385,11 @@ class AlertNotification(models.Model):
             _logger.warning(
                 "alert notifications %s: the batch failed, delivering one by one", self.ids, exc_info=True
             )
-        queued = False
+        queued = self.env["mail.mail"]
         for notification in self:
             try:
                 with self.env.cr.savepoint():
-                    queued = notification._deliver_local_set() or queued
+                    queued |= notification._deliver_local_set()
             except DeliveryError as exc:
                 notification._record_failure(str(exc), exc.permanent, exc.code)
             except Exception as exc:  # recorded and retried, never lost
@@ -382,17 +399,20 @@ class AlertNotification(models.Model):
 
     def _deliver_local_set(self):
         """The bus messages, the emails and the statuses of in-app/email notifications ``self``,
-        written as sets (raises on the first failure; the caller's savepoint undoes it all)."""
+        written as sets (raises on the first failure; the caller's savepoint undoes it all).
+        Returns the emails leased to this worker."""
         in_app = self.filtered(lambda n: n.channel == "in_app")
         emails = self - in_app
         if in_app:
             self.env["bus.bus"].sudo()._sendmany(in_app._bus_messages())
         # status per notification (and the email created for it); failures of single notifications
         outcome = dict.fromkeys(in_app.ids, ("sent", None))
+        leased = self.env["mail.mail"]
         if emails:
-            outcome.update(emails._queue_emails())
+            email_outcome, leased = emails._queue_emails()
+            outcome.update(email_outcome)
         self._record_batch_success(outcome)
-        return any(status == "queued" for status, _mail in outcome.values())
+        return leased
 
     def _bus_messages(self):
         messages = []
@@ -415,17 +435,26 @@ class AlertNotification(models.Model):
         return messages
 
     def _queue_emails(self):
-        """Hand the emails of ``self`` to Odoo's mail queue, each once (Message-Id = idempotency key).
+        """Hand the emails of ``self`` to Odoo's mail queue, each once (Message-Id = idempotency key),
+        leased to this worker: scheduled ``wfa_email_lease`` seconds ahead (context; none: now).
 
-        Returns ``{notification id: (status, new mail id or None)}``.  The emails not made yet are
-        created by one ``create``; one made by an earlier attempt is put back in the queue.
+        Returns ``({notification id: (status, new mail id or None)}, leased mail.mail)``.  The
+        emails not made yet are created by one ``create``; one that failed in an earlier attempt
+        is put back in the queue under a new lease; one still waiting in the queue (its lease, if
+        any, belongs to another attempt) is left to the mail queue.
         """
         outcome = {}
+        lease = self.env.context.get("wfa_email_lease")
+        scheduled = (
+            fields.Datetime.to_string(fields.Datetime.now() + timedelta(seconds=lease)) if lease else False
+        )
+        leased = self.env["mail.mail"].sudo()
         again = self.filtered("mail_id")
         for notification in again:
             mail = notification.mail_id.sudo()
             if mail.state in ("exception", "cancel"):
-                mail.mark_outgoing()
+                mail.write({"state": "outgoing", "scheduled_date": scheduled})
+                leased |= mail
             outcome[notification.id] = ("sent" if mail.state == "sent" else "queued", None)
         new = self - again
         if new:
@@ -445,6 +474,7 @@ class AlertNotification(models.Model):
                             "email_from": email_from.get(notification.company_id) or False,
                             "message_id": notification._message_id(),
                             "auto_delete": False,
+                            "scheduled_date": scheduled,
                         }
                         for notification in new
                     ]
@@ -452,7 +482,74 @@ class AlertNotification(models.Model):
             )
             for notification, mail in zip(new, mails, strict=True):
                 outcome[notification.id] = ("queued", mail.id)
-        return outcome
+            leased |= mails
+        return outcome, (leased if lease else leased.browse())
+
+    @api.model
+    def _email_lease_seconds(self):
+        """How long the mail queue leaves the emails handed over by a delivery run to that run."""
+        params = self.env["ir.config_parameter"].sudo()
+        return int(params.get_param("workflow_alerts.claim_lease_seconds", 300))
+
+    @api.model
+    def _send_leased_emails(self, mails, deadline, auto_commit):
+        """Send ``mails`` (handed over and committed by this run, leased to it) from this worker,
+        one SMTP connection per mail server, as ``mail.mail.send`` does; each email's outcome is
+        committed before the next is sent (``_send`` with ``auto_commit``), and recorded on its
+        notification by the ``_postprocess_sent_message`` hook.
+
+        The mail-queue cron takes an email only once its lease (``scheduled_date``) has passed; this
+        worker stops starting emails at half the lease (``deadline``, monotonic clock), so the two
+        never send the same email.  Whatever this worker does not send (it died, the SMTP
+        connection broke, the deadline came) stays ``outgoing`` and the cron sends it after the
+        lease: at-least-once only for the one email in flight when the worker died or the
+        connection broke, with the same Message-Id (the idempotency key) for the receiver to drop.
+        """
+        mails = mails.sudo().exists()
+        if not mails:
+            return 0
+        sent = 0
+        for server_id, alias_domain_id, smtp_from, batch_ids in mails._split_by_mail_configuration():
+            try:
+                session = self.env["ir.mail_server"].connect(mail_server_id=server_id, smtp_from=smtp_from)
+            except Exception as exc:  # the mail queue will try again after the lease
+                _logger.warning(
+                    "alert emails %s: no SMTP connection (%s), left to the mail queue", batch_ids, exc
+                )
+                continue
+            try:
+                for mail in mails.browse(batch_ids):
+                    if time.monotonic() > deadline:
+                        _logger.warning("alert emails: lease half gone, the rest is left to the mail queue")
+                        return sent
+                    try:
+                        if auto_commit:
+                            mail._send(
+                                auto_commit=True, smtp_session=session, alias_domain_id=alias_domain_id
+                            )
+                        else:
+                            with self.env.cr.savepoint():
+                                mail._send(smtp_session=session, alias_domain_id=alias_domain_id)
+                    except (smtplib.SMTPException, OSError) as exc:
+                        # the connection is unusable: this email (perhaps received) and the rest of
+                        # the batch stay leased and go to the mail queue after the lease
+                        if auto_commit:
+                            self.env.cr.rollback()  # pylint: disable=invalid-commit
+                        _logger.warning(
+                            "alert emails: SMTP connection lost at mail %s (%s); the rest is left to "
+                            "the mail queue after the lease",
+                            mail.id,
+                            exc,
+                        )
+                        break
+                    sent += 1
+            finally:
+                if session:
+                    try:
+                        session.quit()
+                    except (smtplib.SMTPException, OSError) as exc:
+                        _logger.debug("alert emails: SMTP QUIT failed (%s)", exc)
+        return sent
 
     def _email_from(self):
         """The sender of the alert emails of ``self``, per company."""
@@ -675,6 +772,17 @@ class AlertNotification(models.Model):
             [("status", "=", "queued"), ("mail_id.state", "in", ("sent", "exception"))], limit=limit
         )
         self._sync_mail_state(queued.mail_id)
+        # emails whose delivery run did not send them (worker lost, SMTP connection broken): due
+        # to the mail queue once their lease has passed; wake it rather than wait for its hourly run
+        if self.search_count(
+            [
+                ("status", "=", "queued"),
+                ("mail_id.state", "=", "outgoing"),
+                ("mail_id.scheduled_date", "<=", now),
+            ],
+            limit=1,
+        ):
+            self._trigger_mail_queue()
         lost = self.search(
             [("status", "=", "queued"), ("mail_id", "=", False), ("channel", "=", "email")], limit=limit
         )

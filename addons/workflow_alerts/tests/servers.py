@@ -29,6 +29,8 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
 
     def handle(self):
         sink = self.server.sink
+        with sink._lock:
+            sink.connections += 1
         self._reply("220 localhost sink ready")
         mail_from, rcpts = None, []
         while True:
@@ -65,6 +67,8 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                     chunks.append(data)
                 message = email.message_from_bytes(b"".join(chunks))
                 sink._record(mail_from, rcpts, message)
+                if sink._drop_now():
+                    return  # received, but the answer never comes: the connection breaks
                 self._reply("250 OK queued")
             elif cmd == "RSET":
                 mail_from, rcpts = None, []
@@ -89,12 +93,31 @@ class SMTPSink:
     def __init__(self, first_port=2526):
         self.messages = []
         self.refuse = False
+        # break the connection right after receiving the message number ``drop_after`` (once)
+        self.drop_after = None
+        self.connections = 0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self.server = _bind(_ThreadingTCPServer, _SMTPHandler, first_port)
         self.server.sink = self
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _drop_now(self):
+        with self._lock:
+            if self.drop_after is not None and len(self.messages) >= self.drop_after:
+                self.drop_after = None
+                return True
+            return False
+
+    def message_ids(self):
+        """``{Message-Id: times received}``."""
+        counts = {}
+        with self._lock:
+            for received in self.messages:
+                key = received["message"]["Message-Id"]
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def _record(self, mail_from, rcpts, message):
         with self._arrived:

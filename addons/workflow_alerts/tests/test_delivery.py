@@ -1,4 +1,5 @@
 import json
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -46,6 +47,8 @@ class TestDelivery(AlertCase):
         super().setUp()
         self.sink.messages.clear()
         self.sink.refuse = False
+        self.sink.drop_after = None
+        self.sink.connections = 0
         self.gateway.requests.clear()
         self.gateway.script.clear()
         self.gateway.default = (200, {"status": "delivered"})
@@ -71,33 +74,97 @@ class TestDelivery(AlertCase):
         return alert, alert.notification_ids
 
     def deliver(self):
-        return self.env["workflow.job"].run_job("alert.notification", "_job_deliver")
+        # the delivery run sends the emails it hands over itself: through the real SMTP sink
+        with patch.object(type(self.env["ir.mail_server"]), "_is_test_mode", lambda self: False):
+            return self.env["workflow.job"].run_job("alert.notification", "_job_deliver")
 
     def process_mail_queue(self, notes):
         with patch.object(type(self.env["ir.mail_server"]), "_is_test_mode", lambda self: False):
             self.env["mail.mail"].process_email_queue(ids=notes.mail_id.ids)
 
-    def test_email_through_mail_queue(self):
+    def test_email_sent_by_the_delivery_run(self):
         alert, note = self.raise_one(self.rule(channel_email=True))
         self.assertEqual(note.status, "pending", "nothing is sent inside the raising transaction")
         self.assertEqual(self.deliver(), 1)
-        self.assertEqual(note.status, "queued")
-        self.assertEqual(note.mail_id.message_id, "<alert-%s@workflow-alerts>" % note.idempotency_key)
-        self.process_mail_queue(note)
+        # no mail queue ran: the delivery run sent it through the SMTP server itself
         self.assertTrue(self.sink.wait_for(1, timeout=10))
         received = self.sink.messages[0]
         self.assertEqual(received["message"]["Message-Id"], note.mail_id.message_id)
+        self.assertEqual(note.mail_id.message_id, "<alert-%s@workflow-alerts>" % note.idempotency_key)
         self.assertIn("wanda@dairy.example", received["to"][0])
         self.assertIn(alert.title, received["message"]["Subject"])
         self.assertEqual(note.status, "sent")
+        self.assertEqual(note.mail_id.state, "sent")
         self.assertTrue(note.sent_at)
+        # the mail queue running afterwards sends nothing more
+        self.process_mail_queue(note)
+        self.assertEqual(len(self.sink.messages), 1)
+
+    def test_emails_of_a_batch_sent_once_in_one_connection(self):
+        rule = self.rule(channel_email=True)
+        rule.digest_threshold = 0
+        partners = self.env["res.partner"].create([{"name": "Vat %s" % i} for i in range(6)])
+        notes = self.Rule.raise_alert(rule, records=partners).notification_ids
+        self.assertEqual(len(notes), 6)
+        self.assertEqual(self.deliver(), 6)
+        self.assertEqual(self.sink.message_ids(), dict.fromkeys(notes.mail_id.mapped("message_id"), 1))
+        self.assertEqual(self.sink.connections, 1, "one SMTP connection for the batch")
+        self.assertEqual(set(notes.mapped("status")), {"sent"})
+        self.assertEqual(self.deliver(), 0)
+        self.process_mail_queue(notes)
+        self.assertEqual(len(self.sink.messages), 6, "neither a second run nor the mail queue sends again")
+
+    def test_interrupted_batch_sent_by_the_mail_queue_after_the_lease(self):
+        """The SMTP connection breaks at the 2nd email of 5 (received, but never acknowledged):
+        the mail queue leaves the rest alone while the lease lasts, then sends each of them once;
+        only the one in flight reaches the receiver twice, with the same Message-Id."""
+        lease = 3
+        self.env["ir.config_parameter"].sudo().set_param("workflow_alerts.claim_lease_seconds", lease)
+        rule = self.rule(channel_email=True)
+        rule.digest_threshold = 0
+        partners = self.env["res.partner"].create([{"name": "Silo %s" % i} for i in range(5)])
+        notes = self.Rule.raise_alert(rule, records=partners).notification_ids.sorted("id")
+        self.assertEqual(len(notes), 5)
+        self.sink.drop_after = 2
+        handed_over = fields.Datetime.now()
+        with mute_logger(
+            "odoo.addons.mail.models.mail_mail", "odoo.addons.workflow_alerts.models.alert_notification"
+        ):
+            self.assertEqual(self.deliver(), 5)
+        self.assertEqual(len(self.sink.messages), 2)
+        in_flight = self.sink.messages[1]["message"]["Message-Id"]
+        self.assertEqual(in_flight, notes[1].mail_id.message_id)
+        self.assertEqual(notes.mapped("status"), ["sent"] + ["queued"] * 4)
+        left = notes[1:].mail_id
+        self.assertEqual(set(left.mapped("state")), {"outgoing"})
+        self.assertTrue(
+            all(mail.scheduled_date >= handed_over + timedelta(seconds=lease - 1) for mail in left)
+        )
+        # the mail queue (as its cron does) leaves leased emails alone until the lease ends
+        self.process_mail_queue(notes)
+        self.assertEqual(len(self.sink.messages), 2)
+        mail_cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search_count([("cron_id", "=", mail_cron.id)])
+        self.env["workflow.job"].run_job("alert.notification", "_job_sweep")
+        self.assertEqual(Trigger.search_count([("cron_id", "=", mail_cron.id)]), triggers)
+        time.sleep(lease + 1.1)
+        # after the lease, the sweeper wakes the mail queue, which sends the rest, once each
+        self.env["workflow.job"].run_job("alert.notification", "_job_sweep")
+        self.assertGreater(Trigger.search_count([("cron_id", "=", mail_cron.id)]), triggers)
+        self.process_mail_queue(notes)
+        expected = dict.fromkeys(notes.mail_id.mapped("message_id"), 1)
+        expected[in_flight] = 2
+        self.assertEqual(self.sink.message_ids(), expected)
+        self.assertEqual(set(notes.mapped("status")), {"sent"})
+        self.process_mail_queue(notes)
+        self.assertEqual(len(self.sink.messages), 6)
 
     def test_email_failure_recorded_then_retried(self):
         _alert, note = self.raise_one(self.rule(channel_email=True))
-        self.deliver()
         self.sink.refuse = True
         with mute_logger("odoo.addons.mail.models.mail_mail"):
-            self.process_mail_queue(note)
+            self.deliver()
         self.assertEqual(note.status, "retry")
         self.assertTrue(note.error_message)
         self.assertGreater(note.next_attempt_at, fields.Datetime.now())
@@ -106,9 +173,7 @@ class TestDelivery(AlertCase):
         self.sink.refuse = False
         note.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
         self.deliver()
-        self.assertEqual(note.status, "queued")
         self.assertEqual(note.attempt_count, 2)
-        self.process_mail_queue(note)
         self.assertTrue(self.sink.wait_for(1, timeout=10))
         self.assertEqual(len(self.sink.messages), 1)
         self.assertEqual(note.status, "sent")
@@ -275,7 +340,7 @@ class TestDelivery(AlertCase):
         with mute_logger("odoo.sql_db", "odoo.addons.workflow_alerts.models.alert_notification"):
             self.assertEqual(self.deliver(), 6)
         self.assertEqual(set(good.filtered(lambda n: n.channel == "in_app").mapped("status")), {"sent"})
-        self.assertEqual(set(good.filtered(lambda n: n.channel == "email").mapped("status")), {"queued"})
+        self.assertEqual(set(good.filtered(lambda n: n.channel == "email").mapped("status")), {"sent"})
         self.assertEqual(set(bad.mapped("status")), {"retry"})
         self.assertTrue(all("refused by the test trigger" in n.error_message for n in bad))
         self.assertFalse(bad.mail_id)
@@ -287,7 +352,7 @@ class TestDelivery(AlertCase):
         self.assertEqual(self.deliver(), 0, "the good ones are not sent again, the bad ones wait")
         bad.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
         self.assertEqual(self.deliver(), 2)
-        self.assertEqual(set(bad.mapped("status")), {"sent", "queued"})
+        self.assertEqual(set(bad.mapped("status")), {"sent"})
         self.assertEqual(bad.mapped("attempt_count"), [2, 2])
         # each alert: one bus message, one email with the notification's Message-Id; nothing twice
         for note in notes.filtered(lambda n: n.channel == "in_app"):
@@ -295,7 +360,6 @@ class TestDelivery(AlertCase):
         emails = notes.filtered(lambda n: n.channel == "email")
         self.assertEqual(len(emails.mail_id), 3)
         self.assertEqual(sorted(emails.mail_id.mapped("message_id")), sorted(n._message_id() for n in emails))
-        self.process_mail_queue(emails)
         self.assertTrue(self.sink.wait_for(3, timeout=10))
         self.assertEqual(
             sorted(m["message"]["Message-Id"] for m in self.sink.messages),
@@ -305,10 +369,19 @@ class TestDelivery(AlertCase):
 
     def test_batch_of_many_in_one_set(self):
         """A batch of in-app and email notifications is written as sets: every one delivered once,
-        with a number of statements that does not grow with the size of the batch."""
+        with a number of statements that does not grow with the size of the batch up to the
+        hand-over of the emails (sending them is then one SMTP exchange and one commit each)."""
         rule = self.rule(channel_email=True, channel_in_app=True)
         rule.digest_threshold = 0
         statements = {}
+        Notification = type(self.env["alert.notification"])
+        send_leased = Notification._send_leased_emails
+        at_sending = []
+
+        def count_then_send(notifications, *args):
+            at_sending.append(self.env.cr.sql_log_count)
+            return send_leased(notifications, *args)
+
         for size in (4, 40):
             partners = self.env["res.partner"].create(
                 [{"name": "Tank %s-%02d" % (size, i)} for i in range(size)]
@@ -317,11 +390,14 @@ class TestDelivery(AlertCase):
             self.assertEqual(len(notes), 2 * size)
             self.env.flush_all()
             before = self.env.cr.sql_log_count
-            self.assertEqual(self.deliver(), 2 * size)
-            statements[size] = self.env.cr.sql_log_count - before
+            at_sending.clear()
+            with patch.object(Notification, "_send_leased_emails", count_then_send):
+                self.assertEqual(self.deliver(), 2 * size)
+            self.assertEqual(len(at_sending), 1)
+            statements[size] = at_sending[0] - before
             self.assertEqual(set(notes.filtered(lambda n: n.channel == "in_app").mapped("status")), {"sent"})
             emails = notes.filtered(lambda n: n.channel == "email")
-            self.assertEqual(set(emails.mapped("status")), {"queued"})
+            self.assertEqual(set(emails.mapped("status")), {"sent"})
             self.assertEqual(len(emails.mail_id), size)
             self.assertEqual(
                 self.env["bus.bus"].search_count([("message", "ilike", "Tank %s-" % size)]), size

@@ -75,7 +75,8 @@ class TestPolledRules(AlertCase):
             self.env.ref("workflow_alerts.%s" % xmlid).method_direct_trigger()
         alerts = self.open_alerts(rule)
         self.assertEqual(len(alerts), 1)
-        self.assertEqual(set(alerts.notification_ids.mapped("status")), {"sent", "queued"})
+        # in-app and email (sent by the delivery run itself; Odoo does not reach SMTP in tests)
+        self.assertEqual(set(alerts.notification_ids.mapped("status")), {"sent"})
 
     def test_users_see_their_own_notifications(self):
         self.make_product("Private milk", qty=0)
