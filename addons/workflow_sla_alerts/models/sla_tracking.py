@@ -13,7 +13,8 @@ class SlaTracking(models.Model):
     def _sla_notify_elsewhere(self, kind, info, message, host):
         """The definition's alert rule raises the event as an alert (one per tracking, kind and
         level); False, so the chatter notifies, without a rule or when the rule refused it."""
-        rule = self.sla_id.sudo().alert_rule_id
+        sla = self.sla_id.sudo()
+        rule = (kind == "warning" and sla.warning_alert_rule_id) or sla.alert_rule_id
         if not rule:
             return super()._sla_notify_elsewhere(kind, info, message, host)
         level = info.elapsed_percent if kind == "escalation" else (info if kind == "warning" else 100)

@@ -59,6 +59,27 @@ class TestSlaAlerts(SlaPartnerCase):
             .search([("code", "=", "APPROVAL_DECISION")])
         )
         self.assertEqual(shipped.alert_rule_id, rule)
+        self.assertEqual(shipped.warning_alert_rule_id, self.env.ref("workflow_sla_alerts.rule_sla_warning"))
+
+    def test_warnings_are_not_counted_among_the_breaches(self):
+        breach_rule = self.env.ref("workflow_sla_alerts.rule_sla_breach")
+        warning_rule = self.env.ref("workflow_sla_alerts.rule_sla_warning")
+        self.sla_high.write({"alert_rule_id": breach_rule.id, "warning_alert_rule_id": warning_rule.id})
+        partner = self._late_partner()
+        # at 80 % of the 4 business hours the SLA warns, then it breaches
+        scan_and_notify(self.env, utc(2026, 3, 2, 12, 15))
+        warning = self._alerts(partner)
+        self.assertEqual(warning.rule_id, warning_rule, "the warning is an alert of the SLA at risk rule")
+        self.assertEqual(warning.severity, "warning")
+        scan_and_notify(self.env, utc(2026, 3, 2, 14, 0))
+        alerts = self._alerts(partner)
+        self.assertEqual(alerts.filtered(lambda a: a.rule_id == breach_rule).mapped("severity"), ["critical"])
+        self.assertEqual(alerts.filtered(lambda a: a.severity == "warning").rule_id, warning_rule)
+        # without a warning rule, the SLA's rule raises its warnings too (as before)
+        self.sla_high.warning_alert_rule_id = False
+        other = self._late_partner()
+        scan_and_notify(self.env, utc(2026, 3, 2, 12, 15))
+        self.assertEqual(self._alerts(other).rule_id, breach_rule)
 
     def test_sla_rule_shipped_for_other_modules(self):
         partner = self.env["res.partner"].create({"name": "Ticket owner"})
