@@ -430,6 +430,8 @@ JOBS = {
         "workflow_instance",
         "workflow_history",
     ),
+    # the scan commits the flags and one sla.event per breach (the notes come from the notifier
+    # job it wakes after its commit): the batch is caught between its event INSERT and its commit
     "sla_scan": (
         "sla.tracking",
         "_job_check_deadlines",
@@ -437,7 +439,7 @@ JOBS = {
         _setup_sla,
         _check_sla,
         "sla_tracking",
-        "mail_message",
+        "sla_event",
     ),
     "price_apply": (
         "price.change.request",
@@ -459,6 +461,18 @@ def test_celery_process_killed_mid_batch_every_item_done_once(
     ids = setup(odoo_env, pg, count)
     assert check(pg, ids)[0] == 0
     pool = {pid: worker for worker in two_workers for pid in worker.children()}
+    holder = None
+    if job == "sla_scan":
+        # a batch of 200 takes milliseconds between its event INSERT and its commit: hold it there.
+        # Waking the notifier inserts an ir.cron trigger, whose foreign key waits on the notifier's
+        # cron row while this connection holds it.
+        holder = psycopg2.connect(dbname=dbname, host="127.0.0.1", user=os.environ.get("PGUSER", "odoo"))
+        with holder.cursor() as cr:
+            cr.execute(
+                """SELECT c.id FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
+                    WHERE d.module = 'workflow_sla' AND d.name = 'ir_cron_sla_notify' FOR UPDATE"""
+            )
+            assert cr.fetchall(), "the SLA notifier's cron line"
     result = celery_client.send_task("workflow_celery.run_job", args=[dbname, model, method, 1000])
 
     def in_the_middle():
@@ -475,14 +489,29 @@ def test_celery_process_killed_mid_batch_every_item_done_once(
         )
         return list(found.items())
 
-    victim, backend = wait_for(in_the_middle, WAIT, f"a pool process in the middle of {model}.{method}")[0]
-    os.kill(victim, signal.SIGKILL)
-    # the kill rolled the whole batch back: nothing is half done
-    wait_until(lambda: not _backend_alive(pg, backend), 30, "the killed process's connection to go")
-    done, _once, untouched = check(pg, ids)
-    assert done == 0 and untouched, f"{done} items committed by a process killed before its commit"
+    try:
+        victim, backend = wait_for(in_the_middle, WAIT, f"a pool process in the middle of {model}.{method}")[
+            0
+        ]
+        os.kill(victim, signal.SIGKILL)
+        if holder is not None:
+            # PostgreSQL notices a dead client at its next read or write; a backend waiting on the
+            # held row does neither: end it as the server would once it noticed (its work rolls back)
+            time.sleep(0.5)
+            _sql(pg, "SELECT pg_terminate_backend(%s)", (backend,))
+        # the kill rolled the whole batch back: nothing is half done (the requeued run, which may
+        # already have started on another process, waits on the held row like the killed one)
+        wait_until(lambda: not _backend_alive(pg, backend), 30, "the killed process's connection to go")
+        done, _once, untouched = check(pg, ids)
+        assert done == 0 and untouched, f"{done} items committed by a process killed before its commit"
+    finally:
+        if holder is not None:
+            holder.rollback()
+            holder.close()
     # the message is requeued (acks late, reject on worker lost): another pool process runs it
     wait_until(lambda: check(pg, ids)[0] == count, WAIT, f"the requeued {method} to finish")
+    # what the items' notes need (the SLA notifier runs after the scan's commit) comes right after
+    wait_until(lambda: check(pg, ids)[1], 60, f"{job}: one note per item")
     done, once, _untouched = check(pg, ids)
     assert (done, once) == (count, True), f"{job}: every item done exactly once"
     assert result.get(timeout=WAIT) >= count
