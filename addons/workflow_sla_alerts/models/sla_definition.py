@@ -14,7 +14,6 @@ class SlaDefinition(models.Model):
     )
     warning_alert_rule_id = fields.Many2one(
         "alert.rule",
-        string="Warning Alert Rule",
         ondelete="set null",
         domain="[('alert_type', '=', 'sla')]",
         help="Alert rule that raises this SLA's warnings (at risk), so that they are not counted "
