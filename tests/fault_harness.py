@@ -1,4 +1,4 @@
-"""Processes the fault suite and the load test start, stop and kill.
+"""Processes the integration suites, the fault suite and the load test start, stop and kill.
 
 * :class:`ThrowawayRedis` — a ``redis-server`` of our own on another port, without
   persistence (a restart loses every queued message: the worst case);
@@ -7,6 +7,7 @@
 * :class:`CeleryWorker` — one ``workflow_celery`` worker in its own process group,
   so that it can be SIGKILLed as a whole (as a crashed machine) or one pool process
   at a time (as the out-of-memory killer does);
+* :func:`celery_beat` — the ``workflow_celery`` beat, with a worker's environment;
 * :func:`odoo_pids` — the operating-system processes whose PostgreSQL connections
   are in a given state (Odoo names its connections ``odoo-<pid>``).
 
@@ -199,10 +200,22 @@ class ThrowawayPostgres:
 class CeleryWorker:
     """One ``workflow_celery`` worker (``-c concurrency``) in its own session / process group."""
 
-    def __init__(self, name, redis_url, dbname, logdir, concurrency=2, db_port=None, queues="workflow"):
+    def __init__(
+        self,
+        name,
+        redis_url,
+        dbname,
+        logdir,
+        concurrency=2,
+        db_port=None,
+        queues="workflow",
+        pool=None,
+        extra_env=None,
+    ):
         self.name, self.redis_url, self.dbname = name, redis_url, dbname
         self.logfile = Path(logdir) / f"{name}.log"
         self.concurrency, self.db_port, self.queues = concurrency, db_port, queues
+        self.pool, self.extra_env = pool, dict(extra_env or {})
         self.proc = None
 
     def env(self):
@@ -218,6 +231,7 @@ class CeleryWorker:
             WORKFLOW_DB=self.dbname,
             WORKFLOW_ODOO_ARGS=odoo_args,
             PYTHONPATH=str(REPO),
+            **self.extra_env,
         )
 
     def start(self, wait=True):
@@ -230,8 +244,7 @@ class CeleryWorker:
             "worker",
             "-Q",
             self.queues,
-            "-c",
-            str(self.concurrency),
+            *([f"--pool={self.pool}"] if self.pool else ["-c", str(self.concurrency)]),
             "-n",
             f"{self.name}@%h",
             "--loglevel=INFO",
@@ -288,6 +301,26 @@ class CeleryWorker:
         return "".join(
             path.read_text(errors="replace") for path in sorted(self.logfile.parent.glob(f"{self.name}.*log"))
         )
+
+
+def celery_beat(logdir, env):
+    """The ``workflow_celery`` beat (``env``: a worker's, e.g. ``CeleryWorker.env()``), logging
+    to ``logdir/beat.log``; the caller terminates it."""
+    return subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "workflow_celery.app",
+            "beat",
+            f"--schedule={Path(logdir) / 'beat-schedule'}",
+            "--loglevel=INFO",
+            f"--logfile={Path(logdir) / 'beat.log'}",
+        ],
+        cwd=REPO,
+        env=env,
+    )
 
 
 def backend_pids(conn, dbname, where="TRUE", params=(), among=None):

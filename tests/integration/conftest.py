@@ -5,14 +5,14 @@ named by WFA_DB.  Servers listen on loopback only and are stopped at the end.
 """
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from odoo_harness import ODOO_PATH, PYTHON, REPO, OdooServer, Rpc, addons_path, wait_until
+from fault_harness import CeleryWorker
+from odoo_harness import OdooServer, Rpc, wait_until
 
 __all__ = ["Rpc"]
 
@@ -56,42 +56,19 @@ def redis_url():
 @pytest.fixture(scope="session")
 def celery_workers(dbname, redis_url, tmp_path_factory):
     """Two Celery worker processes (concurrency 2 each) opening the Odoo registry of the test database."""
-    env = dict(
-        os.environ,
-        REDIS_URL=redis_url,
-        ODOO_PATH=ODOO_PATH,
-        ODOO_ADDONS_PATH=addons_path(),
-        ODOO_RC="/nonexistent",
-        WORKFLOW_DB=dbname,
-        WORKFLOW_JOB_INTERVAL="30",  # the beat tick test_workflow_celery_jobs.py expects
-        PGHOST="127.0.0.1",
-        PGUSER="odoo",
-        PYTHONPATH=str(REPO),
-    )
-    # Odoo reads db settings from its config: pass them through the command line of the worker
-    env["WORKFLOW_ODOO_ARGS"] = "--db_host=127.0.0.1 --db_user=odoo"
     logs = tmp_path_factory.mktemp("celery")
-    procs = []
-    for i in range(2):
-        cmd = [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "workflow_celery.app",
-            "worker",
-            "-Q",
-            "workflow",
-            "-c",
-            "2",
-            "-n",
-            f"wfa-test-{i}@%h",
-            "--loglevel=INFO",
-            f"--logfile={logs}/worker{i}.log",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-        procs.append(subprocess.Popen(cmd, cwd=REPO, env=env))
+    workers = [
+        CeleryWorker(
+            f"wfa-test-{i}",
+            redis_url,
+            dbname,
+            logs,
+            concurrency=2,
+            # the beat tick test_workflow_celery_jobs.py expects
+            extra_env={"WORKFLOW_JOB_INTERVAL": "30", "PGHOST": "127.0.0.1", "PGUSER": "odoo"},
+        ).start(wait=False)
+        for i in range(2)
+    ]
     from celery import Celery  # pylint: disable=import-outside-toplevel
 
     client = Celery("wfa-test-client", broker=redis_url, backend=redis_url)
@@ -105,10 +82,5 @@ def celery_workers(dbname, redis_url, tmp_path_factory):
         wait_until(ready, 60, "two Celery workers")
         yield {"client": client, "logs": logs}
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        for worker in workers:
+            worker.stop()

@@ -37,8 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg2
 import pytest
-from fault_harness import CeleryWorker, ThrowawayPostgres, ThrowawayRedis, backend_pids, wait_for
-from odoo_harness import PYTHON, REPO, OdooServer, Rpc, free_port, registry_in_process, wait_until
+from fault_harness import CeleryWorker, ThrowawayPostgres, ThrowawayRedis, backend_pids, celery_beat, wait_for
+from odoo_harness import OdooServer, Rpc, free_port, registry_in_process, wait_until
 
 # a free loopback port unless set: two runs on one machine never share a server
 REDIS_PORT = int(os.environ.get("WFA_FAULT_REDIS_PORT") or free_port())
@@ -1048,21 +1048,7 @@ def test_beat_and_cron_together_each_job_at_its_period_never_twice(
         cron_id = cron.id
     before = set(broker.keys("celery-task-meta-*"))
     started = time.monotonic()
-    beat = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "workflow_celery.app",
-            "beat",
-            f"--schedule={tmp_path / 'beat-schedule'}",
-            "--loglevel=INFO",
-            f"--logfile={tmp_path / 'beat.log'}",
-        ],
-        cwd=REPO,
-        env=dict(two_workers[0].env(), WORKFLOW_JOB_INTERVAL="1"),
-    )
+    beat = celery_beat(tmp_path, dict(two_workers[0].env(), WORKFLOW_JOB_INTERVAL="1"))
     cron_runs = []
 
     def cron_thread():

@@ -11,15 +11,14 @@ WFA_TEST_REDIS_URL (flushed by the conftest: use one of your own).
 """
 
 import json
-import os
 import re
-import subprocess
 import time
 import uuid
 
 import pytest
 import redis
-from odoo_harness import ODOO_PATH, PYTHON, REPO, addons_path, wait_until
+from fault_harness import CeleryWorker, celery_beat
+from odoo_harness import wait_until
 from test_workflow_automation import FLOW
 
 BROKER_PARAM = "workflow_automation.broker_url"
@@ -28,19 +27,16 @@ TICK = 30  # WORKFLOW_JOB_INTERVAL of the conftest workers
 CRON_CALL = re.compile(r"""run_job\(\s*['"]([\w.]+)['"]\s*,\s*['"](_job_\w+)['"]""")
 
 
-def _worker_env(redis_url, served):
-    env = dict(
-        os.environ,
-        REDIS_URL=redis_url,
-        ODOO_PATH=ODOO_PATH,
-        ODOO_ADDONS_PATH=addons_path(),
-        ODOO_RC="/nonexistent",
-        WORKFLOW_DB=served,
-        WORKFLOW_JOB_INTERVAL=str(TICK),
-        PYTHONPATH=str(REPO),
+def _worker(redis_url, served, logdir, **kw):
+    """A worker of this deployment (the conftest's beat tick) serving ``served``."""
+    return CeleryWorker(
+        kw.pop("name", "wfa-jobs"),
+        redis_url,
+        served,
+        logdir,
+        extra_env={"WORKFLOW_JOB_INTERVAL": str(TICK)},
+        **kw,
     )
-    env["WORKFLOW_ODOO_ARGS"] = "--db_host=127.0.0.1 --db_user=odoo"
-    return env
 
 
 @pytest.fixture()
@@ -118,21 +114,7 @@ def test_real_beat_ticking_every_second_dispatches_each_job_once(
 ):
     periods = _cron_periods(admin, dbname)
     before = set(broker.keys("celery-task-meta-*"))
-    beat = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "workflow_celery.app",
-            "beat",
-            f"--schedule={tmp_path / 'beat-schedule'}",
-            "--loglevel=INFO",
-            f"--logfile={tmp_path / 'beat.log'}",
-        ],
-        cwd=REPO,
-        env=dict(_worker_env(redis_url, dbname), WORKFLOW_JOB_INTERVAL="1"),
-    )
+    beat = celery_beat(tmp_path, dict(_worker(redis_url, dbname, tmp_path).env(), WORKFLOW_JOB_INTERVAL="1"))
     try:
 
         def dispatch_results():
@@ -176,28 +158,9 @@ def test_worker_refuses_a_message_for_another_database(
     admin("workflow.instance", "write", instances, {"state_due_at": "2020-01-01 00:00:00"})
     # a worker of another deployment, sharing this Redis, listening on its own queue
     queue = f"wfa-foreign-{uuid.uuid4().hex[:8]}"
-    log = tmp_path / "foreign.log"
-    foreign = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "celery",
-            "-A",
-            "workflow_celery.app",
-            "worker",
-            "-Q",
-            queue,
-            "--pool=solo",
-            "-n",
-            f"{queue}@%h",
-            "--loglevel=INFO",
-            f"--logfile={log}",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=REPO,
-        env=_worker_env(redis_url, "another_deployment"),
-    )
+    foreign = _worker(redis_url, "another_deployment", tmp_path, name=queue, queues=queue, pool="solo")
+    log = foreign.logfile
+    foreign.start(wait=False)
     client = celery_workers["client"]
     try:
         wait_until(lambda: log.exists() and " ready." in log.read_text(), 60, "the foreign worker")
@@ -214,8 +177,7 @@ def test_worker_refuses_a_message_for_another_database(
         assert "retrying" not in text and "Retry in" not in text, text[-3000:]
         assert broker.llen(queue) == 0
     finally:
-        foreign.terminate()
-        foreign.wait(20)
+        foreign.stop()
     # nothing ran: the due instances are still waiting in their first state
     rows = admin("workflow.instance", "read", instances, ["status", "state_due_at"])
     assert {(r["status"], r["state_due_at"]) for r in rows} == {("active", "2020-01-01 00:00:00")}
